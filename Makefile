@@ -1,0 +1,43 @@
+# Entry points: `make run` (demo pipeline + report) and `make test` (whole suite).
+# Each target builds the project's virtual environment from requirements.lock first.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+STAMP := $(VENV)/.installed
+CORES ?= all
+TCGA_DIR ?= ../shared/data/tcga
+export PATH := $(BIN):$(PATH)
+
+.PHONY: run test tcga bench lint env clean
+
+env: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+run: $(STAMP)
+	snakemake --cores $(CORES)
+	snakemake --cores $(CORES) --report results/report.html
+
+tcga: $(STAMP)
+	snakemake --cores $(CORES) --configfile config/tcga.yaml --config tcga_dir=$(abspath $(TCGA_DIR))
+	snakemake --cores $(CORES) --configfile config/tcga.yaml --config tcga_dir=$(abspath $(TCGA_DIR)) \
+		--report results/tcga/report.html
+
+test: $(STAMP)
+	pytest
+
+lint: $(STAMP)
+	ruff check .
+	ruff format --check .
+	snakefmt --check Snakefile workflow/rules
+	snakemake --lint --cores 1
+
+bench: $(STAMP)
+	python benchmarks/bench_harmonize.py
+
+clean:
+	rm -rf results logs .snakemake

@@ -1,0 +1,1 @@
+"""Survival statistics: Kaplan-Meier, log-rank, Cox, PH tests, cutpoints, pooling."""
