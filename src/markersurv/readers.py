@@ -1,0 +1,277 @@
+"""Read source tables (CSV, TSV, Excel, Parquet; long or wide) into records of raw cells.
+
+Every record keeps the file and row it came from, so each one can be accounted for in the
+patient table or the exclusions ledger. Cells stay as text (or as the typed value an Excel or
+Parquet file stores) until the harmonizer parses them with their declared unit and coding.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from markersurv.errors import InputFileError, did_you_mean
+from markersurv.spec import CohortSpec, TableSpec
+
+FILE = "__file__"
+ROW = "__row__"
+SAMPLE = "__sample__"
+FORMATS = {
+    ".csv": "csv",
+    ".txt": "tsv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def table_format(table: TableSpec, path: Path) -> str:
+    if "format" in table.options:
+        return table.options["format"]
+    return FORMATS.get(path.suffix.lower(), "csv")
+
+
+def decode_text(data: bytes, encoding: str, where: dict) -> str:
+    """Bytes to text, honouring a byte-order mark over the declared encoding."""
+    for bom, bom_encoding in BOMS:
+        if data.startswith(bom):
+            encoding = bom_encoding
+            break
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputFileError.at(
+            f"cannot decode byte {data[exc.start]:#04x} as {encoding}",
+            row=line,
+            expected=f"text in {encoding}",
+            found="bytes of another encoding",
+            hint="Set `encoding:` for this table in the cohort spec (for example latin-1 or "
+            "utf-16)",
+            **where,
+        ) from None
+    except LookupError:
+        raise InputFileError.at(
+            f"unknown encoding {encoding!r}",
+            hint="Use a Python codec name such as utf-8, latin-1 or utf-16",
+            **where,
+        ) from None
+
+
+def read_delimited(path: Path, table: TableSpec, fmt: str, where: dict) -> list[list[str]]:
+    """Rows of a CSV/TSV file as lists of strings (header included), exactly as written."""
+    opts = table.options
+    text = decode_text(path.read_bytes(), opts.get("encoding", "utf-8"), where)
+    delimiter = opts.get("delimiter", "\t" if fmt == "tsv" else ",")
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        raise InputFileError.at(
+            f"malformed delimited text: {exc}",
+            hint="The file may be truncated or have an unclosed quote",
+            **where,
+        ) from None
+
+
+def read_excel_rows(path: Path, table: TableSpec, where: dict) -> list[list[object]]:
+    """Rows of one Excel sheet as cell values (formulas as their cached results)."""
+    import openpyxl
+
+    sheet = table.options.get("sheet", 0)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputFileError.at(
+            f"not a readable .xlsx workbook ({exc.__class__.__name__})",
+            hint="Re-save the file as .xlsx from the spreadsheet program",
+            **where,
+        ) from None
+    try:
+        names = book.sheetnames
+        if isinstance(sheet, int):
+            if not 0 <= sheet < len(names):
+                raise InputFileError.at(
+                    f"sheet index {sheet} does not exist",
+                    expected=f"0 to {len(names) - 1}",
+                    found=str(sheet),
+                    hint=f"Sheets: {names}",
+                    **where,
+                )
+            sheet = names[sheet]
+        if sheet not in names:
+            raise InputFileError.at(
+                f"sheet {sheet!r} not found", hint=did_you_mean(sheet, names), **where
+            )
+        return [list(r) for r in book[sheet].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def excel_cell_text(value: object) -> object:
+    """Typed Excel cells become the text a CSV export would show; numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    return str(value)
+
+
+def rows_to_frame(rows: list[list], header_row: int, where: dict) -> pd.DataFrame:
+    """Header + data rows to a frame with the source row number of each record."""
+    if len(rows) < header_row:
+        raise InputFileError.at(
+            "the file is empty"
+            if not rows
+            else f"the file has {len(rows)} rows but the header is row {header_row}",
+            hint="Check the file and the table's `header_row`",
+            **where,
+        )
+    header = ["" if h is None else str(h).strip() for h in rows[header_row - 1]]
+    while header and header[-1] == "":
+        header.pop()
+    blanks = [i + 1 for i, h in enumerate(header) if h == ""]
+    if blanks:
+        raise InputFileError.at(
+            f"blank column name at position(s) {blanks}",
+            row=header_row,
+            hint="Name every column in the header (or fix `header_row`)",
+            **where,
+        )
+    seen, dupes = set(), []
+    for h in header:
+        if h in seen:
+            dupes.append(h)
+        seen.add(h)
+    if dupes:
+        raise InputFileError.at(
+            f"duplicate column name(s) {sorted(set(dupes))}",
+            row=header_row,
+            hint="Rename the columns so each is unique",
+            **where,
+        )
+    width = len(header)
+    body, numbers = [], []
+    for offset, raw in enumerate(rows[header_row:]):
+        line = header_row + 1 + offset
+        cells = ["" if c is None else c for c in raw]
+        extra = cells[width:]
+        if any(str(c).strip() for c in extra):
+            raise InputFileError.at(
+                f"row has {len(cells)} fields but the header has {width}",
+                row=line,
+                hint="A delimiter inside an unquoted value, or a wrong `delimiter:`",
+                **where,
+            )
+        if len(cells) < width and any(str(c).strip() for c in cells):
+            if len(cells) > 1 or width == 1:
+                raise InputFileError.at(
+                    f"row has {len(cells)} fields but the header has {width}",
+                    row=line,
+                    hint="The file may be truncated; re-export it",
+                    **where,
+                )
+        cells = (cells + [""] * width)[:width]
+        body.append(cells)
+        numbers.append(line)
+    frame = (
+        pd.DataFrame(body, columns=header, dtype=object)
+        if body
+        else pd.DataFrame(columns=header, dtype=object)
+    )
+    frame[ROW] = np.array(numbers, dtype=np.int64).astype(str)
+    return frame
+
+
+def read_parquet_frame(path: Path, where: dict) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises many types for corrupt files
+        raise InputFileError.at(
+            f"not a readable Parquet file ({exc.__class__.__name__})", **where
+        ) from None
+    frame = frame.reset_index(drop=True)
+    frame.columns = [str(c) for c in frame.columns]
+    frame[ROW] = (np.arange(len(frame)) + 1).astype(str)
+    return frame
+
+
+def wide_to_records(frame: pd.DataFrame, table: TableSpec, where: dict) -> pd.DataFrame:
+    """A features x samples matrix to one record per sample column."""
+    feature_column = table.options.get("feature_column", frame.columns[0])
+    if feature_column not in frame.columns:
+        raise InputFileError.at(
+            "feature column not found",
+            column=feature_column,
+            hint=did_you_mean(feature_column, frame.columns[:-1]),
+            **where,
+        )
+    labels = frame[feature_column].astype(str).str.strip()
+    duplicated = labels[labels.duplicated()].unique()
+    if len(duplicated):
+        raise InputFileError.at(
+            f"feature label(s) {list(duplicated)[:5]} appear more than once",
+            column=feature_column,
+            **where,
+        )
+    samples = [c for c in frame.columns if c not in (feature_column, ROW)]
+    records = frame.set_index(labels)[samples].T
+    records.columns = list(labels)
+    records.columns.name = None
+    records.insert(0, SAMPLE, samples)
+    positions = {c: i for i, c in enumerate(frame.columns) if c != ROW}
+    records[ROW] = [f"col {positions[s] + 1}" for s in samples]
+    return records.reset_index(drop=True)
+
+
+def read_table(spec: CohortSpec, name: str) -> pd.DataFrame:
+    """All records of one declared table, stacked over its files, with file and row columns."""
+    table = spec.tables[name]
+    parts = []
+    for path in table.files:
+        shown = table.display_name(path)
+        where = {"cohort": spec.id, "file": shown}
+        if not path.exists():
+            raise InputFileError.at("file not found", **where)
+        fmt = table_format(table, path)
+        header_row = table.options.get("header_row", 1)
+        if fmt == "parquet":
+            frame = read_parquet_frame(path, where)
+        else:
+            rows = (
+                read_excel_rows(path, table, where)
+                if fmt == "xlsx"
+                else read_delimited(path, table, fmt, where)
+            )
+            if fmt == "xlsx":
+                rows = [[excel_cell_text(c) for c in r] for r in rows]
+            frame = rows_to_frame(rows, header_row, where)
+        if table.orientation == "wide":
+            frame = wide_to_records(frame, table, where)
+        frame[FILE] = shown
+        parts.append(frame)
+    if len(parts) == 1:
+        return parts[0]
+    return pd.concat(parts, ignore_index=True, sort=False)
+
+
+def field_columns(frame: pd.DataFrame) -> list[str]:
+    """The data columns of a read table (without the bookkeeping columns)."""
+    return [c for c in frame.columns if c not in (FILE, ROW, SAMPLE)]

@@ -1,0 +1,144 @@
+"""What a cohort spec asks to read: one reference per (field, table, column)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from markersurv.errors import CohortSpecError, Location, Problem, did_you_mean
+from markersurv.readers import field_columns
+from markersurv.spec import CohortSpec
+from markersurv.vocab import MarkerScale, Vocabulary
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    """One column the spec reads, what kind of field it is, and its options."""
+
+    kind: str  # cancer_type, age, sex, stage, date, duration, event, marker
+    key: str  # the parsed column it becomes
+    table: str
+    column: str
+    options: dict = field(default_factory=dict)
+    marker: str | None = None
+    scale: MarkerScale | None = None
+    spec_path: str = ""
+
+
+def field_references(spec: CohortSpec, vocab: Vocabulary) -> list[FieldRef]:
+    """Every field reference of a spec; unknown tables, units and scales reported at once."""
+    raw = spec.raw
+    refs: list[FieldRef] = []
+    problems: list[Problem] = []
+
+    def add(kind, key, opts, path, **extra):
+        table = opts.get("table", spec.primary)
+        if table not in spec.tables:
+            problems.append(
+                Problem(
+                    f"{path}: table {table!r} is not declared",
+                    Location(cohort=spec.id, file=spec.source),
+                    hint=did_you_mean(table, spec.tables),
+                )
+            )
+            return
+        refs.append(FieldRef(kind, key, table, opts["column"], opts, spec_path=path, **extra))
+
+    if "column" in raw["cancer_type"]:
+        add("cancer_type", "cancer_type", raw["cancer_type"], "cancer_type")
+    if "age" in raw:
+        if "birth_date" in raw["age"]:
+            add("date", "date:birth", raw["age"]["birth_date"], "age.birth_date")
+        else:
+            add("age", "age", raw["age"], "age")
+    for name in ("sex", "stage"):
+        if name in raw:
+            add(name, name, raw[name], name)
+    for name, opts in raw.get("dates", {}).items():
+        add("date", f"date:{name}", opts, f"dates.{name}")
+    if "birth_date" in raw.get("age", {}) and "diagnosis" not in raw.get("dates", {}):
+        problems.append(
+            Problem(
+                "age from birth_date needs dates.diagnosis",
+                Location(cohort=spec.id, file=spec.source),
+            )
+        )
+    for endpoint, opts in raw["endpoints"].items():
+        if "time" in opts:
+            add("duration", f"{endpoint}_time", opts["time"], f"endpoints.{endpoint}.time")
+            add("event", f"{endpoint}_event", opts["event"], f"endpoints.{endpoint}.event")
+        else:
+            if "diagnosis" not in raw.get("dates", {}):
+                problems.append(
+                    Problem(
+                        f"endpoints.{endpoint}: event_dates needs dates.diagnosis",
+                        Location(cohort=spec.id, file=spec.source),
+                    )
+                )
+            for d in opts["event_dates"]:
+                if d not in raw.get("dates", {}):
+                    problems.append(
+                        Problem(
+                            f"endpoints.{endpoint}: event date {d!r} is not declared under dates",
+                            Location(cohort=spec.id, file=spec.source),
+                        )
+                    )
+            if "event" in opts:
+                add(
+                    "event",
+                    f"{endpoint}_event_status",
+                    opts["event"],
+                    f"endpoints.{endpoint}.event",
+                )
+    for marker, opts in raw["markers"].items():
+        sources = opts.get("sources", [opts])
+        for i, source in enumerate(sources):
+            path = f"markers.{marker}" + (f".sources[{i}]" if "sources" in opts else "")
+            name = source.get("unit", source.get("scale"))
+            scale = vocab.marker_scale(marker, name)
+            if scale is None:
+                known = vocab.scale_names(marker)
+                problems.append(
+                    Problem(
+                        f"{path}: unknown unit or scale {name!r} for marker {marker!r}",
+                        Location(cohort=spec.id, file=spec.source),
+                        expected=f"one of {known}"
+                        if known
+                        else "a marker listed in resources/vocab/marker_scales.yaml",
+                        hint="Add the unit or scoring system to resources/vocab/marker_scales.yaml "
+                        "if it is new",
+                    )
+                )
+                continue
+            add("marker", f"{marker}#{i}", source, path, marker=marker, scale=scale)
+    if problems:
+        raise CohortSpecError(*problems)
+    return refs
+
+
+def check_columns(spec: CohortSpec, tables: dict[str, pd.DataFrame], refs: list[FieldRef]) -> None:
+    """Every referenced column exists; all missing ones reported at once with near names."""
+    problems = []
+    for ref in refs:
+        available = field_columns(tables[ref.table])
+        if ref.column not in available:
+            problems.append(
+                Problem(
+                    f"column for {ref.spec_path} not found",
+                    Location(**{**spec.where(ref.table, ref.column), "row": None}),
+                    hint=did_you_mean(ref.column, available),
+                )
+            )
+    for name, table in spec.tables.items():
+        id_column = table.options.get("id_column")
+        if table.orientation == "long" and id_column not in field_columns(tables[name]):
+            problems.append(
+                Problem(
+                    "id column not found",
+                    Location(**{**spec.where(name, id_column), "row": None}),
+                    hint=did_you_mean(id_column, field_columns(tables[name])),
+                )
+            )
+    if problems:
+        raise CohortSpecError(*problems)
