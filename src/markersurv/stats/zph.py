@@ -44,7 +44,8 @@ class CoxZph:
         Scaled Schoenfeld residuals, one column per term (``zph$y``): the coefficient plus
         the residual scaled by the inverse of the average information. A term with several
         columns gets the residual of its linear predictor, scaled, plus 1, as in R. NaN for a
-        term that is constant within an event's stratum.
+        term that is constant within an event's stratum, as in R (where every term is
+        constant in a stratum, R's rows shift out of line; here they are all NaN).
     var : numpy.ndarray
         Inverse of the average information per event, terms x terms (``zph$var``), used for
         confidence bands in plots of ``y`` against ``x``.
@@ -292,6 +293,11 @@ def cox_zph(
         raise ValueError(f"names has {len(col_names)} entries for {p} columns")
     if not np.isfinite(x).all():
         raise SurvivalDataError("X has missing or infinite values; drop those patients first")
+    constant = [name for name, col in zip(col_names, x.T, strict=True) if (col == col[0]).all()]
+    if constant:
+        raise SurvivalDataError(
+            f"covariates {constant} are constant: they have no coefficient to test; drop them"
+        )
     beta = np.asarray(coef, dtype=float).ravel()
     if beta.size != p or not np.isfinite(beta).all():
         raise ValueError(f"coef must be {p} finite numbers; found {beta}")
@@ -313,25 +319,29 @@ def cox_zph(
     u_beta, u_time, info, schoenfeld, event_index = _score_pieces(
         t, e, xc, eta, strata_codes, gtime, ties
     )
+    event_strata = strata_codes[event_index]
 
     def score_test(cols: np.ndarray) -> float:
         kk = np.concatenate([np.arange(p), cols + p])
         u = np.concatenate([np.zeros(p), u_time[cols]])
         return float(u @ np.linalg.solve(info[np.ix_(kk, kk)], u))
 
-    chisq = [score_test(c) for c in columns]
-    df = [int(c.size) for c in columns]
-    chisq.append(score_test(np.arange(p)))
-    df.append(p)
+    try:
+        chisq = [score_test(c) for c in columns] + [score_test(np.arange(p))]
+        scaled, var = _scaled_residuals(
+            schoenfeld, info[:p, :p], beta, columns, x, strata_codes, event_strata
+        )
+    except np.linalg.LinAlgError as err:
+        raise SurvivalDataError(
+            "the information matrix is singular: a covariate is constant within the risk "
+            "sets or columns are collinear; drop or merge those columns before the test"
+        ) from err
+    df = [int(c.size) for c in columns] + [p]
     table = pd.DataFrame(
         {"chisq": chisq, "df": df, "p": chi2.sf(np.asarray(chisq), np.asarray(df))},
         index=pd.Index([*labels, "GLOBAL"], name="term"),
     )
 
-    event_strata = strata_codes[event_index]
-    scaled, var = _scaled_residuals(
-        schoenfeld, info[:p, :p], beta, columns, x, strata_codes, event_strata
-    )
     return CoxZph(
         table=table,
         x=ttimes[event_index],
