@@ -57,11 +57,26 @@ CASES = (
 )
 
 
+def _tcga_dir_or_none(request):
+    """The TCGA folder, or None where the shared data are absent (synthetic cases still run)."""
+    try:
+        return request.getfixturevalue("tcga_dir")
+    except pytest.skip.Exception:
+        return None
+
+
+def _case(available: dict, key: str):
+    if key not in available:
+        pytest.skip(f"{key}: TCGA reference data not available")
+    return available[key]
+
+
 @pytest.fixture(scope="module")
-def datasets(tcga_dir, request) -> dict[str, pd.DataFrame]:
-    cache = request.config.cache.mkdir("tcga")
+def datasets(request) -> dict[str, pd.DataFrame]:
     out = {"tied": _synthetic_tied()}
-    for cancer_type in CANCER_TYPES:
+    tcga_dir = _tcga_dir_or_none(request)
+    cache = request.config.cache.mkdir("tcga")
+    for cancer_type in CANCER_TYPES if tcga_dir else []:
         data = pstat3_os(tcga_dir, cache, cancer_type).dropna(subset=["age"])
         frame = pd.DataFrame(
             {
@@ -83,6 +98,7 @@ def datasets(tcga_dir, request) -> dict[str, pd.DataFrame]:
 def reference(datasets, tmp_path_factory) -> dict:
     stacked = pd.concat([d.assign(dataset=name) for name, d in datasets.items()], ignore_index=True)
     cases = pd.DataFrame(CASES, columns=["case", "dataset", "formula", "ties", "stratified"])
+    cases = cases[cases["dataset"].isin(list(datasets))]
     return run_r(
         "zph_reference.R", {"data": stacked, "cases": cases}, tmp_path_factory.mktemp("zph")
     )
@@ -96,7 +112,7 @@ def r_num(value) -> np.ndarray:
 
 def _zph(datasets, ref, case, transform):
     _, dataset, _, ties, stratified = next(c for c in CASES if c[0] == case)
-    data = datasets[dataset]
+    data = _case(datasets, dataset)
     r = ref[case]
     x = r_num(r["x"]).reshape(len(data), -1)
     terms = {name: np.atleast_1d(cols) for name, cols in r["assign"].items()}
@@ -142,7 +158,7 @@ def test_residuals_and_times_match_cox_zph(datasets, reference, case, transform)
 
 @pytest.mark.r
 def test_score_at_r_coefficients_is_zero(datasets, reference):
-    result = _zph(datasets, reference, "GBM_3", "km")
+    result = _zph(datasets, reference, "tied_3", "km")
     assert np.max(np.abs(result.score)) < 1e-6
 
 
