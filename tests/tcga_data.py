@@ -30,7 +30,7 @@ def pstat3_os(tcga_dir: Path, cache_dir: Path, cancer_type: str) -> pd.DataFrame
     """Patients of one cancer type with pSTAT3, age, sex, OS and PFI (months)."""
     matrix = pd.read_csv(tcga_dir / "rppa" / f"{cancer_type}.rppa.txt", sep="\t", index_col=0)
     values = matrix.loc["STAT3|STAT3_pY705"]
-    values = values[values.index.str[13:15].astype(int).between(1, 9)]
+    values = values[values.index.str[13:15].astype(int).isin(range(1, 10))]
     pstat3 = values.groupby(values.index.str[:12]).mean().rename("pstat3")
     cdr = load_cdr(tcga_dir, cache_dir).set_index("bcr_patient_barcode")
     data = cdr.join(pstat3, how="inner")
