@@ -68,6 +68,7 @@ class CohortHarmonizer:
         self.settings = settings
         self.ledger = Ledger(spec.id, self.public_ids)
         self.counts: dict[str, dict] = {}
+        self.problems: list = []
 
     def public_ids(self, ids: pd.Series) -> pd.Series:
         """Ids as they may appear in outputs: keyed-hash pseudonyms unless the spec allows raw."""
@@ -187,7 +188,7 @@ class CohortHarmonizer:
     # -- field parsing ------------------------------------------------------------------------
     def parse_table_fields(self, name: str, frame: pd.DataFrame, refs) -> pd.DataFrame:
         """Parsed values of every field read from this table, aligned with ``frame``."""
-        spec, vocab, missing = self.spec, self.vocab, self.spec.missing_tokens
+        spec, missing = self.spec, self.spec.missing_tokens
         table_opts = spec.tables[name].options
         tokens = (*missing, *table_opts.get("missing_tokens", []))
         out = pd.DataFrame(
@@ -200,49 +201,62 @@ class CohortHarmonizer:
             index=frame.index,
         )
         for ref in refs:
-            where = self.where(name, ref.column)
-            cells = frame[[ref.column, ROW]]
-            kind, opts = ref.kind, ref.options
-            if kind == "cancer_type":
-                out["cancer_type"] = fields.cancer_type_codes(
+            try:
+                out = out.assign(**self.parse_field(ref, frame, table_opts, tokens))
+            except HarmonizationError as error:
+                # Keep going so that one pass reports every field's problem.
+                self.problems.extend(error.problems)
+        return out
+
+    def parse_field(self, ref, frame: pd.DataFrame, table_opts: dict, tokens) -> dict:
+        """Parsed column(s) of one field reference, by parsed-column name."""
+        where = self.where(ref.table, ref.column)
+        cells = frame[[ref.column, ROW]]
+        kind, opts, vocab = ref.kind, ref.options, self.vocab
+        if kind == "cancer_type":
+            return {
+                "cancer_type": fields.cancer_type_codes(
                     cells, ref.column, where, opts.get("map"), vocab, tokens
                 )
-            elif kind in ("sex", "event"):
-                out[ref.key] = fields.coded_values(
+            }
+        if kind in ("sex", "event"):
+            return {
+                ref.key: fields.coded_values(
                     cells, ref.column, where, opts.get("map"), vocab.codings[kind], tokens, ref.key
                 )
-            elif kind == "stage":
-                out["stage"], out["stage_group"] = fields.stage_values(
-                    cells, ref.column, where, opts.get("map"), vocab, tokens
-                )
-            elif kind == "age":
-                out["age"] = fields.numeric_values(
+            }
+        if kind == "stage":
+            stage, group = fields.stage_values(
+                cells, ref.column, where, opts.get("map"), vocab, tokens
+            )
+            return {"stage": stage, "stage_group": group}
+        if kind == "age":
+            return {
+                "age": fields.numeric_values(
                     cells, ref.column, where, table_opts, tokens, "age in years", 0, 120
                 )
-            elif kind == "date":
-                out[ref.key] = fields.date_values(cells, ref.column, where, opts["format"], tokens)
-            elif kind == "duration":
-                out[ref.key] = fields.duration_months(
+            }
+        if kind == "date":
+            return {ref.key: fields.date_values(cells, ref.column, where, opts["format"], tokens)}
+        if kind == "duration":
+            return {
+                ref.key: fields.duration_months(
                     cells, ref.column, where, table_opts, opts["unit"], tokens
                 )
-            elif kind == "marker":
-                scale = ref.scale
-                value, below, source = fields.marker_values(
-                    cells,
-                    ref.column,
-                    where,
-                    table_opts,
-                    opts,
-                    scale,
-                    vocab,
-                    opts.get("lod_policy", self.settings.lod_policy),
-                    tokens,
-                    opts.get("below_lod_tokens", DEFAULT_BELOW_LOD_TOKENS),
-                )
-                out[ref.key] = value
-                out[f"{ref.key}_below_lod"] = below
-                out[f"{ref.key}_source"] = source
-        return out
+            }
+        value, below, source = fields.marker_values(
+            cells,
+            ref.column,
+            where,
+            table_opts,
+            opts,
+            ref.scale,
+            vocab,
+            opts.get("lod_policy", self.settings.lod_policy),
+            tokens,
+            opts.get("below_lod_tokens", DEFAULT_BELOW_LOD_TOKENS),
+        )
+        return {ref.key: value, f"{ref.key}_below_lod": below, f"{ref.key}_source": source}
 
     # -- patient-level steps -----------------------------------------------------------------
     def endpoints_from_dates(
@@ -253,7 +267,11 @@ class CohortHarmonizer:
         impossible = np.zeros(len(data), dtype=bool)
         if diagnosis is None:
             return data, impossible
-        dated = [c for c in data.columns if c.startswith("date:") and c != "date:diagnosis"]
+        dated = [
+            c
+            for c in data.columns
+            if c.startswith("date:") and c not in ("date:diagnosis", "date:birth")
+        ]
         for column in dated:
             impossible |= (data[column] < diagnosis).fillna(False).to_numpy()
         for endpoint, opts in self.spec.raw["endpoints"].items():
@@ -308,7 +326,7 @@ class CohortHarmonizer:
         spec, settings = self.spec, self.settings
         refs = field_references(spec, self.vocab)
         tables = {name: self.read(name) for name in spec.tables}
-        check_columns(spec, tables, refs)
+        check_columns(spec, {n: field_columns(t) for n, t in tables.items()}, refs)
         self.source_columns = {r.key: r.column for r in refs}
         self.source_columns.update({"stage_group": self.source_columns.get("stage", "")})
         self.marker_keys: dict[str, list[tuple[str, str]]] = {}
@@ -317,12 +335,13 @@ class CohortHarmonizer:
                 self.marker_keys.setdefault(ref.marker, []).append(
                     (ref.key, ref.scale.output_scale)
                 )
-        parsed = {}
-        for name, frame in tables.items():
-            table_refs = [r for r in refs if r.table == name]
-            values = self.parse_table_fields(name, frame, table_refs)
-            parsed[name] = self.deduplicate(name, frame, values)
-            tables[name] = frame
+        values = {
+            name: self.parse_table_fields(name, frame, [r for r in refs if r.table == name])
+            for name, frame in tables.items()
+        }
+        if self.problems:
+            raise HarmonizationError(*self.problems)
+        parsed = {name: self.deduplicate(name, tables[name], v) for name, v in values.items()}
 
         primary = spec.primary
         data = parsed[primary].set_index(ID, drop=False)

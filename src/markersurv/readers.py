@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import zipfile
 from pathlib import Path
 
@@ -72,13 +73,16 @@ def decode_text(data: bytes, encoding: str, where: dict) -> str:
         ) from None
 
 
-def read_delimited(path: Path, table: TableSpec, fmt: str, where: dict) -> list[list[str]]:
+def read_delimited(
+    path: Path, table: TableSpec, fmt: str, where: dict, limit: int | None = None
+) -> list[list[str]]:
     """Rows of a CSV/TSV file as lists of strings (header included), exactly as written."""
     opts = table.options
     text = decode_text(path.read_bytes(), opts.get("encoding", "utf-8"), where)
     delimiter = opts.get("delimiter", "\t" if fmt == "tsv" else ",")
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        return list(itertools.islice(reader, limit))
     except csv.Error as exc:
         raise InputFileError.at(
             f"malformed delimited text: {exc}",
@@ -87,7 +91,9 @@ def read_delimited(path: Path, table: TableSpec, fmt: str, where: dict) -> list[
         ) from None
 
 
-def read_excel_rows(path: Path, table: TableSpec, where: dict) -> list[list[object]]:
+def read_excel_rows(
+    path: Path, table: TableSpec, where: dict, limit: int | None = None
+) -> list[list[object]]:
     """Rows of one Excel sheet as cell values (formulas as their cached results)."""
     import openpyxl
 
@@ -116,7 +122,8 @@ def read_excel_rows(path: Path, table: TableSpec, where: dict) -> list[list[obje
             raise InputFileError.at(
                 f"sheet {sheet!r} not found", hint=did_you_mean(sheet, names), **where
             )
-        return [list(r) for r in book[sheet].iter_rows(values_only=True)]
+        rows = book[sheet].iter_rows(values_only=True, max_row=limit)
+        return [[excel_cell_text(c) for c in r] for r in rows]
     finally:
         book.close()
 
@@ -147,14 +154,9 @@ def rows_to_frame(rows: list[list], header_row: int, where: dict) -> pd.DataFram
     header = ["" if h is None else str(h).strip() for h in rows[header_row - 1]]
     while header and header[-1] == "":
         header.pop()
-    blanks = [i + 1 for i, h in enumerate(header) if h == ""]
-    if blanks:
-        raise InputFileError.at(
-            f"blank column name at position(s) {blanks}",
-            row=header_row,
-            hint="Name every column in the header (or fix `header_row`)",
-            **where,
-        )
+    # An unnamed column (often an exported row index) gets a positional name; a spec that
+    # needs it can refer to it by that name.
+    header = [h or f"unnamed_{i + 1}" for i, h in enumerate(header)]
     seen, dupes = set(), []
     for h in header:
         if h in seen:
@@ -241,32 +243,44 @@ def wide_to_records(frame: pd.DataFrame, table: TableSpec, where: dict) -> pd.Da
     return records.reset_index(drop=True)
 
 
+def read_file(
+    spec: CohortSpec, table: TableSpec, path: Path, header_only: bool = False
+) -> pd.DataFrame:
+    """One file of a table as a frame of raw cells (only the header row when asked)."""
+    where = {"cohort": spec.id, "file": table.display_name(path)}
+    if not path.exists():
+        raise InputFileError.at("file not found", **where)
+    fmt = table_format(table, path)
+    header_row = table.options.get("header_row", 1)
+    if fmt == "parquet":
+        frame = read_parquet_frame(path, where)
+    else:
+        limit = header_row if header_only and table.orientation == "long" else None
+        if fmt == "xlsx":
+            rows = read_excel_rows(path, table, where, limit)
+        else:
+            rows = read_delimited(path, table, fmt, where, limit)
+        frame = rows_to_frame(rows, header_row, where)
+    if table.orientation == "wide":
+        frame = wide_to_records(frame, table, where)
+    frame[FILE] = table.display_name(path)
+    return frame
+
+
+def read_columns(spec: CohortSpec, name: str) -> list[str]:
+    """Columns (long) or feature labels (wide) that every file of a table offers."""
+    table = spec.tables[name]
+    common: list[str] | None = None
+    for path in table.files:
+        columns = field_columns(read_file(spec, table, path, header_only=True))
+        common = columns if common is None else [c for c in common if c in columns]
+    return common or []
+
+
 def read_table(spec: CohortSpec, name: str) -> pd.DataFrame:
     """All records of one declared table, stacked over its files, with file and row columns."""
     table = spec.tables[name]
-    parts = []
-    for path in table.files:
-        shown = table.display_name(path)
-        where = {"cohort": spec.id, "file": shown}
-        if not path.exists():
-            raise InputFileError.at("file not found", **where)
-        fmt = table_format(table, path)
-        header_row = table.options.get("header_row", 1)
-        if fmt == "parquet":
-            frame = read_parquet_frame(path, where)
-        else:
-            rows = (
-                read_excel_rows(path, table, where)
-                if fmt == "xlsx"
-                else read_delimited(path, table, fmt, where)
-            )
-            if fmt == "xlsx":
-                rows = [[excel_cell_text(c) for c in r] for r in rows]
-            frame = rows_to_frame(rows, header_row, where)
-        if table.orientation == "wide":
-            frame = wide_to_records(frame, table, where)
-        frame[FILE] = shown
-        parts.append(frame)
+    parts = [read_file(spec, table, path) for path in table.files]
     if len(parts) == 1:
         return parts[0]
     return pd.concat(parts, ignore_index=True, sort=False)

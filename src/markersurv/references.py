@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pandas as pd
-
 from markersurv.errors import CohortSpecError, Location, Problem, did_you_mean
-from markersurv.readers import field_columns
 from markersurv.spec import CohortSpec
 from markersurv.vocab import MarkerScale, Vocabulary
 
@@ -117,27 +114,26 @@ def field_references(spec: CohortSpec, vocab: Vocabulary) -> list[FieldRef]:
     return refs
 
 
-def check_columns(spec: CohortSpec, tables: dict[str, pd.DataFrame], refs: list[FieldRef]) -> None:
+def check_columns(spec: CohortSpec, columns: dict[str, list[str]], refs: list[FieldRef]) -> None:
     """Every referenced column exists; all missing ones reported at once with near names."""
     problems = []
     for ref in refs:
-        available = field_columns(tables[ref.table])
-        if ref.column not in available:
+        if ref.column not in columns[ref.table]:
             problems.append(
                 Problem(
                     f"column for {ref.spec_path} not found",
                     Location(**{**spec.where(ref.table, ref.column), "row": None}),
-                    hint=did_you_mean(ref.column, available),
+                    hint=did_you_mean(ref.column, columns[ref.table]),
                 )
             )
     for name, table in spec.tables.items():
         id_column = table.options.get("id_column")
-        if table.orientation == "long" and id_column not in field_columns(tables[name]):
+        if table.orientation == "long" and id_column not in columns[name]:
             problems.append(
                 Problem(
                     "id column not found",
                     Location(**{**spec.where(name, id_column), "row": None}),
-                    hint=did_you_mean(id_column, field_columns(tables[name])),
+                    hint=did_you_mean(id_column, columns[name]),
                 )
             )
     if problems:

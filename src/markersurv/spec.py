@@ -170,3 +170,11 @@ def load_config(config: dict) -> dict:
     if problems:
         raise ConfigError(*problems)
     return config
+
+
+def marker_ids(config: dict) -> list[str]:
+    return [m["id"] for m in config["markers"]]
+
+
+def endpoint_ids(config: dict) -> list[str]:
+    return [e["id"] for e in config["endpoints"]]

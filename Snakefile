@@ -1,0 +1,17 @@
+# markersurv: prognostic biomarker survival analysis across cancer cohorts.
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/harmonize.smk"
+
+
+rule all:
+    input:
+        all_outputs(),

@@ -1,0 +1,15 @@
+rule validate_cohort:
+    input:
+        spec=spec_of,
+        data=data_of,
+        vocabulary=VOCABULARY,
+    output:
+        f"{RESULTS}/ingest/{{cohort}}.validation.json",
+    log:
+        f"{RESULTS}/logs/validate_cohort/{{cohort}}.log",
+    params:
+        config=config,
+    conda:
+        "../../envs/markersurv.yaml"
+    script:
+        "../scripts/validate_cohort.py"

@@ -1,0 +1,13 @@
+from markersurv.logs import run_logged
+from markersurv.steps import harmonize_cohort_step
+
+run_logged(
+    snakemake.log[0],
+    harmonize_cohort_step,
+    snakemake.input.spec,
+    snakemake.params.config,
+    snakemake.output.patients,
+    snakemake.output.exclusions,
+    snakemake.output.flow,
+    snakemake.output.qc,
+)

@@ -1,0 +1,13 @@
+from markersurv.logs import run_logged
+from markersurv.steps import merge_harmonized_step
+
+run_logged(
+    snakemake.log[0],
+    merge_harmonized_step,
+    snakemake.input.patients,
+    snakemake.input.exclusions,
+    snakemake.input.flow,
+    snakemake.input.qc,
+    snakemake.params.config,
+    dict(snakemake.output.items()),
+)
