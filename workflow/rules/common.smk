@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from snakemake.utils import min_version, validate
 
 from markersurv.workflow_inputs import cohort_data_files, cohort_specs

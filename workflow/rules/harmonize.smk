@@ -13,20 +13,26 @@ rule harmonize_cohort:
         f"{RESULTS}/logs/harmonize_cohort/{{cohort}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/harmonize_cohort/{{cohort}}.tsv"
-    params:
-        config=config,
     conda:
         "../../envs/markersurv.yaml"
+    params:
+        config=config,
     script:
         "../scripts/harmonize_cohort.py"
 
 
 rule merge_harmonized:
     input:
-        patients=expand(f"{HARMONIZED}/cohorts/{{cohort}}.patients.parquet", cohort=COHORTS),
-        exclusions=expand(f"{HARMONIZED}/cohorts/{{cohort}}.exclusions.tsv", cohort=COHORTS),
+        patients=expand(
+            f"{HARMONIZED}/cohorts/{{cohort}}.patients.parquet", cohort=COHORTS
+        ),
+        exclusions=expand(
+            f"{HARMONIZED}/cohorts/{{cohort}}.exclusions.tsv", cohort=COHORTS
+        ),
         flow=expand(f"{HARMONIZED}/cohorts/{{cohort}}.flow.json", cohort=COHORTS),
-        qc=expand(f"{HARMONIZED}/cohorts/{{cohort}}.marker_values.parquet", cohort=COHORTS),
+        qc=expand(
+            f"{HARMONIZED}/cohorts/{{cohort}}.marker_values.parquet", cohort=COHORTS
+        ),
     output:
         patients_tsv=report(
             f"{HARMONIZED}/patients.tsv",
@@ -48,9 +54,9 @@ rule merge_harmonized:
         marker_values=f"{HARMONIZED}/qc/marker_values.parquet",
     log:
         f"{RESULTS}/logs/merge_harmonized/merge.log",
-    params:
-        config=config,
     conda:
         "../../envs/markersurv.yaml"
+    params:
+        config=config,
     script:
         "../scripts/merge_harmonized.py"

@@ -7,9 +7,9 @@ rule validate_cohort:
         f"{RESULTS}/ingest/{{cohort}}.validation.json",
     log:
         f"{RESULTS}/logs/validate_cohort/{{cohort}}.log",
-    params:
-        config=config,
     conda:
         "../../envs/markersurv.yaml"
+    params:
+        config=config,
     script:
         "../scripts/validate_cohort.py"
