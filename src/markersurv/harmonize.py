@@ -126,7 +126,7 @@ class CohortHarmonizer:
             "duplicate_row",
             "exact repeat of an earlier row",
             parsed[ID][repeated],
-            parsed["cancer_type"][repeated] if "cancer_type" in parsed else None,
+            parsed["cancer_type"][repeated].fillna("") if "cancer_type" in parsed else None,
         )
         parsed, frame = parsed[~repeated], frame[~repeated]
         clash = parsed.duplicated(subset=[ID], keep=False).to_numpy()
