@@ -89,7 +89,10 @@ class CohortHarmonizer:
             "files": sorted(set(frame[FILE])) if len(frame) else [self.spec.tables[name].pattern],
             "records": len(frame),
         }
-        frame = apply_identifier_policy(frame, self.spec, name)
+        return apply_identifier_policy(frame, self.spec, name)
+
+    def drop_unusable(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """Blank rows, blank ids and excluded sample types go to the ledger."""
         blank = frame[field_columns(frame)].map(lambda v: str(v).strip() == "").all(axis=1)
         self.ledger.exclude(name, frame[blank], "blank_row", "row holds no values")
         frame = frame[~blank]
@@ -326,7 +329,9 @@ class CohortHarmonizer:
         spec, settings = self.spec, self.settings
         refs = field_references(spec, self.vocab)
         tables = {name: self.read(name) for name in spec.tables}
+        # Columns are checked before any is used, so a misspelt id column is a located error.
         check_columns(spec, {n: field_columns(t) for n, t in tables.items()}, refs)
+        tables = {name: self.drop_unusable(name, frame) for name, frame in tables.items()}
         self.source_columns = {r.key: r.column for r in refs}
         self.source_columns.update({"stage_group": self.source_columns.get("stage", "")})
         self.marker_keys: dict[str, list[tuple[str, str]]] = {}
