@@ -59,6 +59,11 @@ def patient_columns(settings: Settings) -> list[str]:
     return columns + ["age", "sex", "stage", "stage_group"]
 
 
+def source_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns of a read table as the file has them (no bookkeeping columns)."""
+    return [c for c in field_columns(frame) if c != REC]
+
+
 class CohortHarmonizer:
     """Runs the steps for one cohort; one instance per call of :func:`harmonize_cohort`."""
 
@@ -93,7 +98,7 @@ class CohortHarmonizer:
 
     def drop_unusable(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
         """Blank rows, blank ids and excluded sample types go to the ledger."""
-        blank = frame[field_columns(frame)].map(lambda v: str(v).strip() == "").all(axis=1)
+        blank = frame[source_columns(frame)].map(lambda v: str(v).strip() == "").all(axis=1)
         self.ledger.exclude(name, frame[blank], "blank_row", "row holds no values")
         frame = frame[~blank]
         options = self.spec.tables[name].options
@@ -330,7 +335,7 @@ class CohortHarmonizer:
         refs = field_references(spec, self.vocab)
         tables = {name: self.read(name) for name in spec.tables}
         # Columns are checked before any is used, so a misspelt id column is a located error.
-        check_columns(spec, {n: field_columns(t) for n, t in tables.items()}, refs)
+        check_columns(spec, {n: source_columns(t) for n, t in tables.items()}, refs)
         tables = {name: self.drop_unusable(name, frame) for name, frame in tables.items()}
         self.source_columns = {r.key: r.column for r in refs}
         self.source_columns.update({"stage_group": self.source_columns.get("stage", "")})
