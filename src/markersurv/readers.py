@@ -152,8 +152,25 @@ def rows_to_frame(rows: list[list], header_row: int, where: dict) -> pd.DataFram
             **where,
         )
     header = ["" if h is None else str(h).strip() for h in rows[header_row - 1]]
-    while header and header[-1] == "":
-        header.pop()
+    # Trailing unnamed columns are dropped only when empty (spreadsheets pad rows with them).
+    named = max((i + 1 for i, h in enumerate(header) if h), default=0)
+    used = max(
+        (
+            named + i + 1
+            for r in rows[header_row:]
+            for i, c in enumerate(r[named : len(header)])
+            if c is not None and str(c).strip()
+        ),
+        default=0,
+    )
+    header = header[: max(named, used)]
+    if not header:
+        raise InputFileError.at(
+            f"the header row (row {header_row}) is blank",
+            row=header_row,
+            hint="Check the file and the table's `header_row`",
+            **where,
+        )
     # An unnamed column (often an exported row index) gets a positional name; a spec that
     # needs it can refer to it by that name.
     header = [h or f"unnamed_{i + 1}" for i, h in enumerate(header)]
