@@ -33,6 +33,11 @@ FORMATS = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
+BINARY_SIGNATURES = (
+    (b"PK\x03\x04", "a zip archive (an .xlsx workbook?)", "Set `format: xlsx` for this table"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy .xls workbook", "Re-save it as .xlsx"),
+    (b"PAR1", "a Parquet file", "Set `format: parquet` for this table"),
+)
 BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
@@ -78,7 +83,25 @@ def read_delimited(
 ) -> list[list[str]]:
     """Rows of a CSV/TSV file as lists of strings (header included), exactly as written."""
     opts = table.options
-    text = decode_text(path.read_bytes(), opts.get("encoding", "utf-8"), where)
+    data = path.read_bytes()
+    for signature, kind, action in BINARY_SIGNATURES:
+        if data.startswith(signature):
+            raise InputFileError.at(
+                f"expected {fmt} text but the file is {kind}",
+                hint=action,
+                **where,
+            )
+    text = decode_text(data, opts.get("encoding", "utf-8"), where)
+    if "\x00" in text:
+        # UTF-16 without a byte-order mark decodes as UTF-8 with a NUL after each letter.
+        raise InputFileError.at(
+            "the text holds NUL characters",
+            row=text[: text.index("\x00")].count("\n") + 1,
+            expected=f"text in {opts.get('encoding', 'utf-8')}",
+            found="NUL characters (UTF-16 text without a byte-order mark?)",
+            hint="Set `encoding: utf-16-le` (or utf-16-be) for this table in the cohort spec",
+            **where,
+        )
     delimiter = opts.get("delimiter", "\t" if fmt == "tsv" else ",")
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
