@@ -10,6 +10,8 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/harmonize.smk"
+include: "workflow/rules/survival.smk"
+include: "workflow/rules/pool.smk"
 
 
 rule all:

@@ -1,4 +1,4 @@
-"""The ``markersurv`` command: init-cohort, validate, simulate, harmonize."""
+"""The ``markersurv`` command: init-cohort, validate, simulate."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ SUBCOMMANDS = {
     "init-cohort": ("markersurv.init_cohort", "Draft a cohort spec from one or more data files."),
     "validate": ("markersurv.validate", "Check cohort specs against the schema and their data."),
     "simulate": ("markersurv.simulate", "Write synthetic cohorts from a stated truth file."),
-    "harmonize": ("markersurv.harmonize_cli", "Harmonize one cohort outside Snakemake."),
 }
 
 

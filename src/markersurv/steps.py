@@ -83,3 +83,59 @@ def merge_harmonized_step(
         len(flows),
         len(exclusions),
     )
+
+
+TABLES = (
+    "km",
+    "risk_table",
+    "logrank",
+    "cox",
+    "ph",
+    "cutpoints",
+    "cutpoint_scan",
+    "added_value",
+    "spline_curve",
+)
+
+
+def fit_cancer_type_step(
+    patient_paths: list[str], cancer_type: str, config: dict, outputs: dict[str, str]
+) -> None:
+    """All survival analyses of one cancer type, from the harmonized cohorts that have it."""
+    from markersurv.analysis.cancer_type import analyse_cancer_type
+    from markersurv.analysis.settings import AnalysisSettings
+
+    settings = AnalysisSettings.from_config(config)
+    parts = [pd.read_parquet(p) for p in patient_paths]
+    patients = pd.concat(parts, ignore_index=True)
+    patients = patients[patients["cancer_type"] == cancer_type].reset_index(drop=True)
+    log.info(
+        "%s: %d patients from %d cohort(s)",
+        cancer_type,
+        len(patients),
+        patients["cohort"].nunique(),
+    )
+    tables = analyse_cancer_type(patients, settings)
+    for name in TABLES:
+        write_tsv(tables.get(name, pd.DataFrame()), outputs[name])
+
+
+def pool_results_step(analysis_dirs: list[str], config: dict, outputs: dict[str, str]) -> None:
+    """Combine cancer types: q-values over the declared families, pooling, final tables."""
+    from markersurv.analysis.pooling import finalize_tables
+    from markersurv.analysis.settings import AnalysisSettings
+
+    settings = AnalysisSettings.from_config(config)
+    parts = []
+    for folder in analysis_dirs:
+        part = {}
+        for name in TABLES:
+            path = Path(folder) / f"{name}.tsv"
+            if path.stat().st_size > 1:
+                part[name] = pd.read_csv(
+                    path, sep="\t", keep_default_na=True, na_values=["NA"], dtype={"cohort": str}
+                )
+        parts.append(part)
+    tables = finalize_tables(parts, settings)
+    for name, path in outputs.items():
+        write_tsv(tables.get(name, pd.DataFrame()), path)

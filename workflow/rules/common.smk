@@ -1,7 +1,9 @@
+import json
 from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
+from markersurv.steps import TABLES as ANALYSIS_TABLES
 from markersurv.workflow_inputs import cohort_data_files, cohort_specs
 
 min_version("9.0")
@@ -17,8 +19,12 @@ VOCABULARY = sorted(
 )
 
 
+FINAL_TABLES = [*ANALYSIS_TABLES, "pooled"]
+
+
 wildcard_constraints:
     cohort="|".join(COHORTS),
+    cancer_type="[A-Za-z0-9_]+",
 
 
 def spec_of(wildcards):
@@ -29,8 +35,40 @@ def data_of(wildcards):
     return cohort_data_files(COHORTS[wildcards.cohort], config)
 
 
+def cancer_types_of(cohort):
+    """Cancer types with patients in a harmonized cohort (known once it is harmonized)."""
+    flow = checkpoints.harmonize_cohort.get(cohort=cohort).output.flow
+    counts = json.loads(Path(flow).read_text())["by_cancer_type"]
+    return sorted(code for code, c in counts.items() if c["included"] > 0)
+
+
+def cancer_types():
+    return sorted({code for cohort in COHORTS for code in cancer_types_of(cohort)})
+
+
+def cohorts_with_type(wildcards):
+    return [
+        f"{HARMONIZED}/cohorts/{cohort}.patients.parquet"
+        for cohort in COHORTS
+        if wildcards.cancer_type in cancer_types_of(cohort)
+    ]
+
+
+def analysis_folders(wildcards):
+    return [f"{RESULTS}/analysis/{code}" for code in cancer_types()]
+
+
+def analysis_tables(wildcards):
+    return [
+        f"{RESULTS}/analysis/{code}/{name}.tsv"
+        for code in cancer_types()
+        for name in ANALYSIS_TABLES
+    ]
+
+
 def all_outputs():
     return [
+        *[f"{RESULTS}/tables/{name}.tsv" for name in FINAL_TABLES],
         f"{HARMONIZED}/patients.tsv",
         f"{HARMONIZED}/patients.parquet",
         f"{HARMONIZED}/exclusions.tsv",

@@ -1,4 +1,4 @@
-rule harmonize_cohort:
+checkpoint harmonize_cohort:
     input:
         spec=spec_of,
         data=data_of,

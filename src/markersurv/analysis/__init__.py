@@ -1,0 +1,1 @@
+"""Survival analysis of one cancer type (all its cohorts), and pooling across them."""

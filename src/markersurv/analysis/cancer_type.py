@@ -1,0 +1,302 @@
+"""Every analysis of one cancer type: pooled over its cohorts (``cohort = all``, Cox
+stratified by cohort) and for each cohort alone, for every marker and endpoint.
+
+The population of an analysis is the patients with the marker and the endpoint; marker groups
+(median, tertiles, quartiles, fixed and optimal cutpoints) are formed within each cohort of
+that population.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from markersurv.analysis import cutpoints as cut
+from markersurv.analysis.added_value import added_value_row
+from markersurv.analysis.cox_models import (
+    covariate_columns,
+    fit_model,
+    lr_statistic,
+    rcs_basis,
+)
+from markersurv.analysis.groups import LABELS, joint_groups, joint_labels, marker_groups
+from markersurv.analysis.imputation import imputed_adjusted_rows
+from markersurv.analysis.settings import AnalysisSettings
+from markersurv.analysis.survival_tables import km_rows, logrank_rows
+
+ALL = "all"
+
+
+@dataclass
+class Tables:
+    """Rows collected for each output table of one cancer type."""
+
+    rows: dict[str, list[dict]] = field(default_factory=dict)
+
+    def add(self, table: str, keys: dict, rows) -> None:
+        self.rows.setdefault(table, []).extend({**keys, **r} for r in rows)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {name: pd.DataFrame(rows) for name, rows in self.rows.items()}
+
+
+def datasets(patients: pd.DataFrame):
+    """(cohort label, rows, strata) for the pooled analysis and for each cohort."""
+    cohorts = sorted(patients["cohort"].unique())
+    strata = patients["cohort"].to_numpy() if len(cohorts) > 1 else None
+    yield ALL, patients, strata
+    for cohort in cohorts:
+        yield cohort, patients[patients["cohort"] == cohort], None
+
+
+def analyse_cancer_type(
+    patients: pd.DataFrame, settings: AnalysisSettings
+) -> dict[str, pd.DataFrame]:
+    """All tables for one cancer type (see DESIGN: km, logrank, cox, ph, cutpoints, ...)."""
+    cancer_type = str(patients["cancer_type"].iloc[0])
+    tables = Tables()
+    for endpoint in settings.endpoints:
+        time_col, event_col = f"{endpoint}_time", f"{endpoint}_event"
+        with_endpoint = patients[patients[time_col].notna() & patients[event_col].notna()]
+        if with_endpoint.empty:
+            continue
+        for marker in settings.markers:
+            population = with_endpoint[with_endpoint[marker].notna()]
+            if population.empty:
+                continue
+            optimal = cut.optimal_cutpoints(population, marker, endpoint, settings)
+            cv_labels = cut.cv_labels(population, marker, endpoint, settings)
+            for cohort, data, strata in datasets(population):
+                keys = {
+                    "cancer_type": cancer_type,
+                    "cohort": cohort,
+                    "endpoint": endpoint,
+                    "marker": marker,
+                }
+                analyse_marker(
+                    tables, keys, data, strata, marker, endpoint, settings, optimal, cv_labels
+                )
+            tables.add(
+                "cutpoints",
+                {"cancer_type": cancer_type, "endpoint": endpoint, "marker": marker},
+                optimal.rows,
+            )
+            tables.add(
+                "cutpoint_scan",
+                {"cancer_type": cancer_type, "endpoint": endpoint, "marker": marker},
+                optimal.scan_rows,
+            )
+        if len(settings.markers) >= 2:
+            first, second = settings.markers[:2]
+            both = with_endpoint[with_endpoint[first].notna() & with_endpoint[second].notna()]
+            for cohort, data, strata in datasets(both) if not both.empty else ():
+                keys = {
+                    "cancer_type": cancer_type,
+                    "cohort": cohort,
+                    "endpoint": endpoint,
+                    "marker": f"{first}&{second}",
+                }
+                analyse_joint(tables, keys, data, strata, first, second, endpoint, settings)
+    return tables.frames()
+
+
+def arrays(data: pd.DataFrame, endpoint: str) -> tuple[np.ndarray, np.ndarray]:
+    return (
+        data[f"{endpoint}_time"].to_numpy(dtype=float),
+        data[f"{endpoint}_event"].to_numpy(dtype=float),
+    )
+
+
+def analyse_marker(
+    tables: Tables,
+    keys: dict,
+    data: pd.DataFrame,
+    strata,
+    marker: str,
+    endpoint: str,
+    settings: AnalysisSettings,
+    optimal,
+    cv_labels,
+) -> None:
+    time, event = arrays(data, endpoint)
+    methods = [
+        m for m in settings.cut_methods if m != "fixed" or marker in settings.fixed_cutpoints
+    ]
+    groupings = {m: marker_groups(data, marker, m, settings.fixed_cutpoints) for m in methods}
+    groupings["optimal"] = marker_groups(data, marker, "optimal", cutpoints=optimal.by_cohort)
+    groupings["cv_optimal"] = cv_labels.reindex(data.index)
+    for method, groups in groupings.items():
+        order = LABELS[method]
+        if groups.notna().sum() == 0:
+            continue
+        km, risk = km_rows(time, event, groups, order, settings)
+        method_keys = {**keys, "cut_method": method}
+        tables.add("km", method_keys, km)
+        tables.add("risk_table", method_keys, risk)
+        cutpoint = (
+            optimal.by_cohort.get(keys["cohort"], np.nan)
+            if method == "optimal"
+            else (
+                float(data[marker][groups == order[0]].max())
+                if len(order) == 2 and keys["cohort"] != ALL and method != "cv_optimal"
+                else np.nan
+            )
+        )
+        tables.add(
+            "logrank",
+            {**method_keys, "cutpoint": cutpoint},
+            logrank_rows(time, event, groups, order, strata, settings),
+        )
+        if len(order) == 2:
+            high = pd.DataFrame(
+                {f"{marker}_high": (groups == "high").astype(float).where(groups.notna())}
+            )
+            outcome = fit_model(
+                "dichotomized", time, event, high, strata, settings, cut_method=method
+            )
+            tables.add("cox", keys, outcome.rows)
+            tables.add("ph", keys, outcome.ph_rows)
+
+    z = data[[f"{marker}_z"]]
+    continuous = fit_model("continuous", time, event, z, strata, settings)
+    tables.add("cox", keys, continuous.rows)
+    tables.add("ph", keys, continuous.ph_rows)
+
+    covariates = covariate_columns(data, settings.covariates)
+    for name in covariates.columns:
+        outcome = fit_model("clinical", time, event, covariates[[name]], strata, settings)
+        tables.add("cox", keys, outcome.rows)
+        tables.add("ph", keys, outcome.ph_rows)
+    adjusted_x = pd.concat([z, covariates], axis=1)
+    if settings.missing_covariates == "multiple_imputation":
+        tables.add("cox", keys, imputed_adjusted_rows(time, event, adjusted_x, strata, settings))
+    else:
+        adjusted = fit_model("adjusted", time, event, adjusted_x, strata, settings)
+        tables.add("cox", keys, adjusted.rows)
+        tables.add("ph", keys, adjusted.ph_rows)
+    if keys["cohort"] == ALL:
+        tables.add(
+            "added_value", keys, [added_value_row(time, event, z, covariates, strata, settings)]
+        )
+    spline_rows(tables, keys, time, event, z, strata, settings)
+
+
+def spline_rows(
+    tables: Tables, keys: dict, time, event, z: pd.DataFrame, strata, settings: AnalysisSettings
+) -> None:
+    """Restricted cubic spline of the standardized marker, LR test of nonlinearity, and the
+    HR curve (relative to the median) for plotting."""
+    values = z.iloc[:, 0].to_numpy(dtype=float)
+    present = np.isfinite(values)
+    name = z.columns[0]
+    knots = np.quantile(values[present], settings.spline_knots) if present.any() else []
+    if len(np.unique(knots)) < len(settings.spline_knots):
+        return
+    basis = pd.DataFrame(
+        np.full((len(values), len(knots) - 1), np.nan),
+        index=z.index,
+        columns=[f"{name}_rcs{i + 1}" for i in range(len(knots) - 1)],
+    )
+    basis.loc[present] = rcs_basis(values[present], knots)
+    spline = fit_model(
+        "spline",
+        time,
+        event,
+        basis,
+        strata,
+        settings,
+        zph_terms={name: list(range(basis.shape[1]))},
+    )
+    linear = (
+        fit_model(
+            "continuous",
+            time,
+            event,
+            z[present],
+            None if strata is None else np.asarray(strata)[present],
+            settings,
+        )
+        if spline.fit
+        else None
+    )
+    chisq, df, p = lr_statistic(spline.fit, linear.fit if linear else None)
+    for row in spline.rows:
+        row["note"] = "; ".join(
+            filter(
+                None,
+                [
+                    row["note"],
+                    f"nonlinearity LR chisq = {chisq:.4g} on {df} df" if np.isfinite(chisq) else "",
+                ],
+            )
+        )
+    nonlinear = {
+        **spline.rows[0],
+        "term": "nonlinearity",
+        "coef": np.nan,
+        "se": np.nan,
+        "hr": np.nan,
+        "hr_lower": np.nan,
+        "hr_upper": np.nan,
+        "z": np.nan,
+        "p": p,
+        "lr_p": p,
+    }
+    tables.add("cox", keys, [*spline.rows, nonlinear])
+    tables.add("ph", keys, spline.ph_rows)
+    fit = spline.fit
+    if fit is None or fit.status == "not_estimable" or keys["cohort"] != ALL:
+        return
+    grid = np.linspace(np.quantile(values[present], 0.05), np.quantile(values[present], 0.95), 50)
+    reference = rcs_basis(np.array([np.median(values[present])]), knots)
+    contrast = rcs_basis(grid, knots) - reference
+    log_hr = contrast @ fit.coef
+    se = np.sqrt(np.einsum("ij,jk,ik->i", contrast, fit.var, contrast))
+    from scipy.stats import norm
+
+    zq = norm.ppf(0.5 + settings.conf_level / 2)
+    tables.add(
+        "spline_curve",
+        keys,
+        [
+            {
+                "x": x,
+                "hr": np.exp(h),
+                "hr_lower": np.exp(h - zq * s),
+                "hr_upper": np.exp(h + zq * s),
+            }
+            for x, h, s in zip(grid, log_hr, se, strict=True)
+        ],
+    )
+
+
+def analyse_joint(
+    tables: Tables,
+    keys: dict,
+    data: pd.DataFrame,
+    strata,
+    first: str,
+    second: str,
+    endpoint: str,
+    settings: AnalysisSettings,
+) -> None:
+    """Four IL-6 x pSTAT3 groups (KM, k-group log-rank) and the interaction model."""
+    time, event = arrays(data, endpoint)
+    groups = joint_groups(data, first, second)
+    order = joint_labels(first, second)
+    km, risk = km_rows(time, event, groups, order, settings)
+    method_keys = {**keys, "cut_method": "median"}
+    tables.add("km", method_keys, km)
+    tables.add("risk_table", method_keys, risk)
+    tables.add(
+        "logrank",
+        {**method_keys, "cutpoint": np.nan},
+        logrank_rows(time, event, groups, order, strata, settings),
+    )
+    a, b = data[f"{first}_z"], data[f"{second}_z"]
+    x = pd.DataFrame({f"{first}_z": a, f"{second}_z": b, f"{first}_z:{second}_z": a * b})
+    outcome = fit_model("interaction", time, event, x, strata, settings)
+    tables.add("cox", keys, outcome.rows)
+    tables.add("ph", keys, outcome.ph_rows)

@@ -1,0 +1,204 @@
+"""Across cancer types: random-effects pooling and Benjamini-Hochberg q-values.
+
+Pooling combines the log hazard ratios of a marker term (continuous, median-dichotomized and
+adjusted models) across the cohorts of each cancer type, and across cancer types
+(pan-cancer, from each type's cohort-stratified estimate), by REML and DerSimonian-Laird.
+
+q-values control the false discovery rate within declared families of primary tests: one
+family per model kind (and cut method or test), spanning all cancer types x markers x
+endpoints of the pooled (``cohort = all``) analyses. The family is named in each row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from markersurv.analysis.settings import AnalysisSettings
+from markersurv.stats.meta import random_effects
+from markersurv.stats.multiplicity import benjamini_hochberg
+
+LEADING = ["cancer_type", "cohort", "endpoint", "marker"]
+POOLED_MODELS = {"continuous": "none", "dichotomized": "median", "adjusted": "none"}
+POOLED_COLUMNS = [
+    "cancer_type",
+    "cohort",
+    "endpoint",
+    "marker",
+    "scope",
+    "model",
+    "term",
+    "method",
+    "test",
+    "k",
+    "log_hr",
+    "se",
+    "hr",
+    "hr_lower",
+    "hr_upper",
+    "p",
+    "tau2",
+    "i2",
+    "q_stat",
+    "q_p",
+    "pi_lower",
+    "pi_upper",
+    "cohorts",
+    "status",
+    "note",
+]
+
+
+def marker_term(model: str, marker: str) -> str:
+    return f"{marker}_high" if model == "dichotomized" else f"{marker}_z"
+
+
+def cox_family(row) -> str | None:
+    """The family a cox.tsv row's primary test belongs to, or None if it is not primary."""
+    if row.cohort != "all":
+        return None
+    model, term, marker = row.model, row.term, row.marker
+    if model == "clinical":
+        return f"clinical:{term}"
+    if model in ("continuous", "adjusted") and term == f"{marker}_z":
+        return model
+    if model == "dichotomized" and term == f"{marker}_high":
+        return f"dichotomized:{row.cut_method}"
+    if model == "spline" and term == "nonlinearity":
+        return "spline:nonlinearity"
+    if model == "interaction" and ":" in term:
+        return "interaction"
+    return None
+
+
+def add_q(frame: pd.DataFrame, families: pd.Series) -> pd.DataFrame:
+    """``q`` (BH within each family) and ``family``; NaN/empty outside every family."""
+    frame = frame.copy()
+    frame["family"] = families.fillna("")
+    frame["q"] = np.nan
+    for family, rows in frame[families.notna()].groupby("family"):
+        frame.loc[rows.index, "q"] = benjamini_hochberg(rows["p"].to_numpy(dtype=float))
+    return frame
+
+
+def pool(
+    estimates: pd.DataFrame,
+    scope: str,
+    endpoint: str,
+    marker: str,
+    model: str,
+    term: str,
+    settings: AnalysisSettings,
+) -> list[dict]:
+    """Pooled rows (REML and DL) from estimable per-study rows of one term."""
+    usable = estimates[
+        (estimates["status"] != "not_estimable") & estimates["coef"].notna() & (estimates["se"] > 0)
+    ]
+    label_column = "cohort" if scope != "pan-cancer" else "cancer_type"
+    rows = []
+    test = "knha" if settings.knapp_hartung else "z"
+    methods = [settings.meta_method] + [m for m in ("REML", "DL") if m != settings.meta_method]
+    for method in methods:
+        base = {
+            "cancer_type": scope,
+            "cohort": "pooled",
+            "scope": scope,
+            "endpoint": endpoint,
+            "marker": marker,
+            "model": model,
+            "term": term,
+            "method": method,
+            "test": test,
+            "k": len(usable),
+            "cohorts": ",".join(usable[label_column].astype(str)),
+        }
+        if len(usable) < 2:
+            rows.append(
+                {
+                    **dict.fromkeys(POOLED_COLUMNS, np.nan),
+                    **base,
+                    "status": "not_estimable",
+                    "note": f"{len(usable)} estimable stud{'y' if len(usable) == 1 else 'ies'}"
+                    "; pooling needs at least 2",
+                }
+            )
+            continue
+        result = random_effects(
+            usable["coef"].to_numpy(float),
+            usable["se"].to_numpy(float),
+            method=method,
+            test=test,
+            level=settings.conf_level,
+        )
+        rows.append(
+            {
+                **base,
+                "log_hr": result.estimate,
+                "se": result.se,
+                "hr": np.exp(result.estimate),
+                "hr_lower": np.exp(result.ci_lower),
+                "hr_upper": np.exp(result.ci_upper),
+                "p": result.p,
+                "tau2": result.tau2,
+                "i2": result.i2,
+                "q_stat": result.q_stat,
+                "q_p": result.q_p,
+                "pi_lower": np.exp(result.pi_lower),
+                "pi_upper": np.exp(result.pi_upper),
+                "status": result.status,
+                "note": result.note,
+            }
+        )
+    return rows
+
+
+def pooled_table(cox: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
+    rows: list[dict] = []
+    for model, cut_method in POOLED_MODELS.items():
+        subset = cox[(cox["model"] == model) & (cox["cut_method"] == cut_method)]
+        subset = subset[subset["term"] == [marker_term(model, m) for m in subset["marker"]]]
+        for (cancer_type, endpoint, marker), g in subset.groupby(
+            ["cancer_type", "endpoint", "marker"], sort=True
+        ):
+            per_cohort = g[g["cohort"] != "all"]
+            if len(per_cohort) >= 2:
+                rows += pool(
+                    per_cohort,
+                    cancer_type,
+                    endpoint,
+                    marker,
+                    model,
+                    marker_term(model, marker),
+                    settings,
+                )
+        for (endpoint, marker), g in subset[subset["cohort"] == "all"].groupby(
+            ["endpoint", "marker"], sort=True
+        ):
+            rows += pool(
+                g, "pan-cancer", endpoint, marker, model, marker_term(model, marker), settings
+            )
+    return pd.DataFrame(rows, columns=POOLED_COLUMNS)
+
+
+def finalize_tables(
+    parts: list[dict[str, pd.DataFrame]], settings: AnalysisSettings
+) -> dict[str, pd.DataFrame]:
+    """Concatenate per-cancer-type tables, add q-values, pool, and sort deterministically."""
+    names = sorted({name for part in parts for name in part})
+    tables = {
+        name: pd.concat([p[name] for p in parts if name in p and len(p[name])], ignore_index=True)
+        if any(name in p and len(p[name]) for p in parts)
+        else pd.DataFrame()
+        for name in names
+    }
+    if "cox" in tables and len(tables["cox"]):
+        cox = tables["cox"]
+        tables["cox"] = add_q(
+            cox, pd.Series([cox_family(r) for r in cox.itertuples()], index=cox.index, dtype=object)
+        )
+        tables["pooled"] = pooled_table(tables["cox"], settings)
+    if "logrank" in tables and len(tables["logrank"]):
+        lr = tables["logrank"]
+        family = (lr["cut_method"] + ":" + lr["test"]).where(lr["cohort"] == "all")
+        tables["logrank"] = add_q(lr, family)
+    return tables

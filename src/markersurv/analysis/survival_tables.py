@@ -1,0 +1,109 @@
+"""Kaplan-Meier and log-rank rows for one dataset split into marker groups."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from markersurv.analysis.settings import AnalysisSettings
+from markersurv.stats.km import kaplan_meier
+from markersurv.stats.logrank import logrank_test, logrank_trend_test
+
+
+def km_rows(
+    time: np.ndarray,
+    event: np.ndarray,
+    groups: pd.Series,
+    order: tuple[str, ...],
+    settings: AnalysisSettings,
+) -> tuple[list[dict], list[dict]]:
+    """One km.tsv row per group (plus ``all``), and the risk-table rows of each group."""
+    rows, risk = [], []
+    labels = groups.to_numpy(dtype=object)
+    for label in ("all", *order):
+        mask = labels != None if label == "all" else labels == label  # noqa: E711
+        if not mask.any():
+            continue
+        km = kaplan_meier(
+            time[mask], event[mask], conf_type=settings.km_conf_type, conf_level=settings.conf_level
+        )
+        row = {
+            "group": label,
+            "n": km.n,
+            "events": km.events,
+            "median": km.median,
+            "median_lower": km.median_lower,
+            "median_upper": km.median_upper,
+        }
+        at = km.survival_at(list(settings.survival_times))
+        for t, s, lo, hi in zip(at["time"], at["surv"], at["lower"], at["upper"], strict=True):
+            name = f"surv_{t:g}"
+            row.update({name: s, f"{name}_lower": lo, f"{name}_upper": hi})
+        rows.append(row)
+        table = km.at_risk(list(settings.risk_table_times))
+        for record in table.to_dict("records"):
+            risk.append(
+                {
+                    "group": label,
+                    "time": record["time"],
+                    "n_risk": record["n_risk"],
+                    "cum_events": record["cum_events"],
+                    "cum_censored": record["cum_censored"],
+                }
+            )
+    return rows, risk
+
+
+def small_groups(groups: pd.Series, order, minimum: int) -> list[str]:
+    counts = groups.value_counts()
+    return [f"{g} (n={int(counts.get(g, 0))})" for g in order if counts.get(g, 0) < minimum]
+
+
+def logrank_rows(
+    time: np.ndarray,
+    event: np.ndarray,
+    groups: pd.Series,
+    order: tuple[str, ...],
+    strata,
+    settings: AnalysisSettings,
+) -> list[dict]:
+    """Two-group test for two groups; k-group and trend tests for ordered k > 2 groups."""
+    present = groups.notna().to_numpy()
+    t, e, g = time[present], event[present], groups[present].to_numpy(dtype=object)
+    s = None if strata is None else np.asarray(strata)[present]
+    small = small_groups(groups[present], order, settings.min_group_size)
+    base = {"n_low": np.nan, "n_high": np.nan, "events_low": np.nan, "events_high": np.nan}
+    if len(order) == 2:
+        for side, label in (("low", order[0]), ("high", order[1])):
+            base[f"n_{side}"] = int((g == label).sum())
+            base[f"events_{side}"] = int(e[g == label].sum())
+    tests = ["two_group"] if len(order) == 2 else ["k_group"]
+    if len(order) > 2 and order[0].startswith(("T", "Q")):
+        tests.append("trend")
+    rows = []
+    for test in tests:
+        row = {
+            **base,
+            "test": test,
+            "chisq": np.nan,
+            "df": np.nan,
+            "p": np.nan,
+            "status": "ok",
+            "note": "",
+        }
+        if small:
+            row.update(
+                status="not_estimable",
+                note=f"too few patients in {', '.join(small)} (minimum {settings.min_group_size})",
+            )
+        else:
+            if test == "trend":
+                result = logrank_trend_test(t, e, pd.Categorical(g, categories=order), strata=s)
+            else:
+                result = logrank_test(t, e, pd.Categorical(g, categories=order), strata=s)
+            if result.status != "ok":
+                row.update(status="not_estimable", note=result.status.replace("_", " "))
+            else:
+                row.update(chisq=result.chisq, df=result.df, p=result.p)
+        rows.append(row)
+    return rows

@@ -1,0 +1,16 @@
+rule pool_results:
+    input:
+        tables=analysis_tables,
+    output:
+        **{name: f"{RESULTS}/tables/{name}.tsv" for name in FINAL_TABLES},
+    log:
+        f"{RESULTS}/logs/pool_results/pool.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/pool_results/pool.tsv"
+    conda:
+        "../../envs/markersurv.yaml"
+    params:
+        config=config,
+        folders=analysis_folders,
+    script:
+        "../scripts/pool_results.py"

@@ -1,0 +1,18 @@
+rule fit_cancer_type:
+    input:
+        patients=cohorts_with_type,
+    output:
+        **{
+            name: f"{RESULTS}/analysis/{{cancer_type}}/{name}.tsv"
+            for name in ANALYSIS_TABLES
+        },
+    log:
+        f"{RESULTS}/logs/fit_cancer_type/{{cancer_type}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/fit_cancer_type/{{cancer_type}}.tsv"
+    conda:
+        "../../envs/markersurv.yaml"
+    params:
+        config=config,
+    script:
+        "../scripts/fit_cancer_type.py"

@@ -1,0 +1,10 @@
+from markersurv.logs import run_logged
+from markersurv.steps import pool_results_step
+
+run_logged(
+    snakemake.log[0],
+    pool_results_step,
+    list(snakemake.params.folders),
+    snakemake.params.config,
+    dict(snakemake.output.items()),
+)
