@@ -76,7 +76,7 @@ def add_q(frame: pd.DataFrame, families: pd.Series) -> pd.DataFrame:
     frame = frame.copy()
     frame["family"] = families.fillna("")
     frame["q"] = np.nan
-    for family, rows in frame[families.notna()].groupby("family"):
+    for _, rows in frame[families.notna()].groupby("family"):
         frame.loc[rows.index, "q"] = benjamini_hochberg(rows["p"].to_numpy(dtype=float))
     return frame
 
