@@ -121,8 +121,9 @@ class Censoring:
         if self.dropout == "uniform" and not (self.dropout_max_months or 0) > 0:
             raise ValueError("uniform dropout needs dropout_max_months > 0")
         if self.dropout_rate_per_year < 0:
-            raise ValueError(f"dropout_rate_per_year: expected >= 0, found "
-                             f"{self.dropout_rate_per_year}")
+            raise ValueError(
+                f"dropout_rate_per_year: expected >= 0, found {self.dropout_rate_per_year}"
+            )
         if not 0 < self.admin_min_months <= self.admin_max_months:
             raise ValueError(
                 f"administrative follow-up: expected 0 < admin_min_months <= admin_max_months, "
@@ -343,9 +344,7 @@ class CohortDesign:
     def __post_init__(self):
         _log_hr_vector(self.log_hr)
         object.__setattr__(self, "baseline", _from_mapping(Baseline, self.baseline, "baseline"))
-        object.__setattr__(
-            self, "censoring", _from_mapping(Censoring, self.censoring, "censoring")
-        )
+        object.__setattr__(self, "censoring", _from_mapping(Censoring, self.censoring, "censoring"))
         object.__setattr__(
             self, "population", _from_mapping(Population, self.population, "population")
         )
