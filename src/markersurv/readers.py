@@ -11,11 +11,15 @@ import codecs
 import csv
 import io
 import itertools
+import re
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from markersurv.errors import InputFileError, did_you_mean
 from markersurv.spec import CohortSpec, TableSpec
@@ -33,6 +37,16 @@ FORMATS = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
+EXCEL_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    OSError,
+    ValueError,
+    SyntaxError,
+)
+FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 BINARY_SIGNATURES = (
     (b"PK\x03\x04", "a zip archive (an .xlsx workbook?)", "Set `format: xlsx` for this table"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy .xls workbook", "Re-save it as .xlsx"),
@@ -118,37 +132,98 @@ def read_excel_rows(
     path: Path, table: TableSpec, where: dict, limit: int | None = None
 ) -> list[list[object]]:
     """Rows of one Excel sheet as cell values (formulas as their cached results)."""
-    import openpyxl
-
-    sheet = table.options.get("sheet", 0)
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputFileError.at(
-            f"not a readable .xlsx workbook ({exc.__class__.__name__})",
-            hint="Re-save the file as .xlsx from the spreadsheet program",
-            **where,
-        ) from None
-    try:
-        names = book.sheetnames
-        if isinstance(sheet, int):
-            if not 0 <= sheet < len(names):
-                raise InputFileError.at(
-                    f"sheet index {sheet} does not exist",
-                    expected=f"0 to {len(names) - 1}",
-                    found=str(sheet),
-                    hint=f"Sheets: {names}",
-                    **where,
-                )
-            sheet = names[sheet]
-        if sheet not in names:
+    # A handle, not the path: openpyxl refuses paths whose extension is not .xlsx/.xlsm.
+    with path.open("rb") as handle:
+        try:
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+            try:
+                sheet = excel_sheet_name(book.sheetnames, table.options.get("sheet", 0), where)
+                cells = book[sheet].iter_rows(values_only=True, max_row=limit)
+                rows = [[excel_cell_text(c) for c in r] for r in cells]
+                has_formulas = sheet_has_formulas(book, sheet)
+            finally:
+                book.close()
+            if has_formulas:
+                handle.seek(0)
+                check_formula_values(handle, sheet, rows, limit, table, where)
+        except EXCEL_ERRORS as exc:
             raise InputFileError.at(
-                f"sheet {sheet!r} not found", hint=did_you_mean(sheet, names), **where
+                f"not a readable .xlsx workbook ({exc.__class__.__name__})",
+                hint="Re-save the file as .xlsx from the spreadsheet program",
+                **where,
+            ) from None
+    return rows
+
+
+def excel_sheet_name(names: list[str], sheet: str | int, where: dict) -> str:
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise InputFileError.at(
+                f"sheet index {sheet} does not exist",
+                expected=f"0 to {len(names) - 1}",
+                found=str(sheet),
+                hint=f"Sheets: {names}",
+                **where,
             )
-        rows = book[sheet].iter_rows(values_only=True, max_row=limit)
-        return [[excel_cell_text(c) for c in r] for r in rows]
+        return names[sheet]
+    if sheet not in names:
+        raise InputFileError.at(
+            f"sheet {sheet!r} not found",
+            hint=f"{did_you_mean(sheet, names)}; the workbook's sheets: {names}",
+            **where,
+        )
+    return sheet
+
+
+def sheet_has_formulas(book, sheet: str) -> bool:
+    """Whether the sheet's XML holds any formula (a fast scan; most exports have none)."""
+    worksheet_path = getattr(book[sheet], "_worksheet_path", None)
+    if worksheet_path is None:
+        return True
+    return bool(FORMULA_TAG.search(book._archive.read(worksheet_path)))
+
+
+def check_formula_values(
+    handle, sheet: str, rows: list[list], limit: int | None, table: TableSpec, where: dict
+) -> None:
+    """Stop on formula cells without a cached result: read as empty they would silently
+    become missing values. Workbooks written by scripts (openpyxl, some exporters) store
+    formulas without results until a spreadsheet program recalculates and saves them."""
+    book = openpyxl.load_workbook(handle, read_only=True, data_only=False)
+    try:
+        formulas = book[sheet].iter_rows(values_only=True, max_row=limit)
+        uncached = [
+            (i, j)
+            for i, (raw, values) in enumerate(zip(formulas, rows, strict=False))
+            for j, cell in enumerate(raw)
+            if is_formula(cell) and j < len(values) and values[j] == ""
+        ]
     finally:
         book.close()
+    if not uncached:
+        return
+    header_row = table.options.get("header_row", 1)
+    header = rows[header_row - 1] if len(rows) >= header_row else []
+    i, j = uncached[0]
+    column = str(header[j]) if j < len(header) and header[j] != "" else get_column_letter(j + 1)
+    shown = ", ".join(f"{get_column_letter(c + 1)}{r + 1}" for r, c in uncached[:5])
+    more = f" (and {len(uncached) - 5} more)" if len(uncached) > 5 else ""
+    raise InputFileError.at(
+        f"{len(uncached)} formula cell(s) have no computed value",
+        column=column,
+        row=i + 1,
+        expected="values (or formulas saved with their results)",
+        found=f"formulas without results in {shown}{more}",
+        hint="Open the workbook in a spreadsheet program and save it, so formulas are "
+        "calculated, or export the sheet as CSV",
+        **where,
+    )
+
+
+def is_formula(cell: object) -> bool:
+    return (isinstance(cell, str) and cell.startswith("=")) or type(cell).__name__ == (
+        "ArrayFormula"
+    )
 
 
 def excel_cell_text(value: object) -> object:
