@@ -77,7 +77,8 @@ def parse_numbers(
     unit = pd.Series([""] * n, index=values.index, dtype=object)
     invalid = np.zeros(n, dtype=bool)
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        value = values.to_numpy(dtype=float, na_value=np.nan)
+        # A copy: the view pandas may return would write NaN over the caller's infinities.
+        value = values.to_numpy(dtype=float, na_value=np.nan, copy=True)
         nonfinite = np.isinf(value)
         value[nonfinite] = np.nan
         return ParsedNumbers(value + 0.0, below, lod, unit, invalid, nonfinite)
