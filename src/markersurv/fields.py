@@ -207,6 +207,19 @@ def numeric_values(
         fail(cells, parsed.nonfinite, column, where, f"non-finite {what}", "a finite number")
     if parsed.below_lod.any():
         fail(cells, parsed.below_lod, column, where, f"detection-limit form in {what}", expect)
+    # Only marker cells may carry a unit: '12 months' in a column of days is not 12 days.
+    with_unit = (parsed.unit != "").to_numpy()
+    if with_unit.any():
+        fail(
+            cells,
+            with_unit,
+            column,
+            where,
+            f"text after the number in {what}",
+            expect,
+            hint="The unit of this column is declared in the spec; remove units and notes "
+            "from the cells, or convert them to the declared unit",
+        )
     value = parsed.value
     out_of_range = np.zeros(len(value), dtype=bool)
     if minimum is not None:
