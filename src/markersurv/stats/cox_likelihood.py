@@ -49,10 +49,11 @@ class RiskSets:
     z: np.ndarray  # (p, n) covariates, sorted
     dead_rows: np.ndarray  # sorted positions of the deaths
     dead_z_sum: np.ndarray  # (p,) sum of the deaths' covariates
-    chunk_starts: np.ndarray  # row ranges whose sums are accumulated into risk sets
-    chunk_strata: np.ndarray  # first chunk of each stratum
-    dg_chunk: np.ndarray  # the chunk that closes each death group's risk set
-    dg_starts: np.ndarray  # first position in dead_rows of each death group
+    strata_rows: np.ndarray  # first row of each stratum
+    chunk_starts: np.ndarray | None  # row ranges summed before accumulating (None: by row)
+    chunk_strata: np.ndarray | None  # first chunk of each stratum
+    dg_close: np.ndarray  # the chunk (or row) that closes each death group's risk set
+    dg_starts: np.ndarray | None  # first position in dead_rows of each group (None: no ties)
     dg_strata: np.ndarray  # first death group of each stratum that has deaths
     dead_dg: np.ndarray  # death group of each death
     efron_frac: np.ndarray | None  # Efron's k/d for the k-th of d tied deaths (None: Breslow)
@@ -81,48 +82,67 @@ class RiskSets:
         else:
             order = np.lexsort((-time, strata))
         t, s, dead = time[order], strata[order], event[order].astype(bool)
-        zs = np.ascontiguousarray(z[:, order])
+        zs = np.take(z, order, axis=1)
 
         new_tie = np.ones(n, dtype=bool)
         new_tie[1:] = (t[1:] != t[:-1]) | (s[1:] != s[:-1])
-        tie_id = np.cumsum(new_tie) - 1
         tie_end = np.append(np.flatnonzero(new_tie)[1:], n)
-        stratum_rows = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+        new_stratum = np.r_[True, s[1:] != s[:-1]]
+        strata_rows = np.flatnonzero(new_stratum)
 
         dead_rows = np.flatnonzero(dead)
-        dead_tie = tie_id[dead_rows]
+        dead_tie = (np.cumsum(new_tie) - 1)[dead_rows]
         dg_starts = np.flatnonzero(np.r_[True, dead_tie[1:] != dead_tie[:-1]])
         n_dg = dg_starts.size
         dg_size = np.diff(np.append(dg_starts, dead_rows.size))
         dg_end = tie_end[dead_tie[dg_starts]]
         dg_stratum = s[dg_end - 1]
+        tied = n_dg < dead_rows.size
 
-        chunk_starts = np.union1d(stratum_rows, dg_end[dg_end < n])
-        dead_dg = np.repeat(np.arange(n_dg), dg_size)
+        # With few distinct death times, sum rows per chunk first and accumulate chunks;
+        # with many, accumulate rows directly (a chunk of one or two rows saves nothing).
+        boundary = new_stratum.copy()
+        boundary[dg_end[dg_end < n]] = True
+        chunk_starts = np.flatnonzero(boundary)
+        by_rows = chunk_starts.size > n // 4
         efron_frac = None
-        if ties == "efron":
+        if ties == "efron" and tied:
             efron_frac = (np.arange(dead_rows.size) - np.repeat(dg_starts, dg_size)) / np.repeat(
                 dg_size, dg_size
             )
 
-        row_dg = np.searchsorted(dg_end, np.arange(n), side="right")
-        outside = row_dg == n_dg
-        outside[~outside] = dg_stratum[row_dg[~outside]] != s[~outside]
-        row_dg[outside] = n_dg
+        row_dg = np.cumsum(np.bincount(dg_end, minlength=n + 1)[:n])
+        inside = row_dg < n_dg
+        inside[inside] = dg_stratum[row_dg[inside]] == s[inside]
+        row_dg[~inside] = n_dg
 
         return cls(
             z=zs,
             dead_rows=dead_rows,
             dead_z_sum=zs[:, dead_rows].sum(axis=1),
-            chunk_starts=chunk_starts,
-            chunk_strata=np.searchsorted(chunk_starts, stratum_rows),
-            dg_chunk=np.searchsorted(chunk_starts, dg_end) - 1,
-            dg_starts=dg_starts,
+            strata_rows=strata_rows,
+            chunk_starts=None if by_rows else chunk_starts,
+            chunk_strata=None if by_rows else np.searchsorted(chunk_starts, strata_rows),
+            dg_close=dg_end - 1 if by_rows else np.searchsorted(chunk_starts, dg_end) - 1,
+            dg_starts=dg_starts if tied else None,
             dg_strata=np.flatnonzero(np.r_[True, dg_stratum[1:] != dg_stratum[:-1]]),
-            dead_dg=dead_dg,
+            dead_dg=np.repeat(np.arange(n_dg), dg_size),
             efron_frac=efron_frac,
             row_dg=row_dg,
         )
+
+    def _risk_set_sums(self, values: np.ndarray) -> np.ndarray:
+        """Sum of ``values`` (last axis: rows) over each death group's risk set."""
+        if self.chunk_starts is None:
+            return np.take(_segmented_cumsum(values, self.strata_rows), self.dg_close, axis=-1)
+        chunks = np.add.reduceat(values, self.chunk_starts, axis=-1)
+        return np.take(_segmented_cumsum(chunks, self.chunk_strata), self.dg_close, axis=-1)
+
+    def _per_group(self, values: np.ndarray) -> np.ndarray:
+        """Sum of per-death ``values`` (last axis) within each death group."""
+        if self.dg_starts is None:
+            return values
+        return np.add.reduceat(values, self.dg_starts, axis=-1)
 
     def evaluate(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Partial log-likelihood, score vector and information matrix at ``beta``.
@@ -132,43 +152,36 @@ class RiskSets:
         ``S0``. Score and information are sums over deaths of the risk-set mean and covariance
         of the covariates under those weights, as in Therneau & Grambsch (2000), section 3.3.
         """
-        z, dead_rows, dg_starts = self.z, self.dead_rows, self.dg_starts
+        z, dead_rows = self.z, self.dead_rows
         eta = beta @ z
         risk = np.exp(eta)
         risk_z = z * risk
-        s0 = _segmented_cumsum(np.add.reduceat(risk, self.chunk_starts), self.chunk_strata)
-        s1 = _segmented_cumsum(np.add.reduceat(risk_z, self.chunk_starts, axis=1), self.chunk_strata)
-        s0 = s0[self.dg_chunk]
-        s1 = s1[:, self.dg_chunk]
+        s0 = self._risk_set_sums(risk)
+        s1 = self._risk_set_sums(risk_z)
 
         frac = self.efron_frac
-        if frac is None:
-            denom = s0[self.dead_dg]
-        else:
-            d0 = np.add.reduceat(risk[dead_rows], dg_starts)
-            denom = s0[self.dead_dg] - frac * d0[self.dead_dg]
+        denom = s0[self.dead_dg]
+        if frac is not None:
+            denom -= frac * self._per_group(risk[dead_rows])[self.dead_dg]
         inv = 1.0 / denom
         inv2 = inv * inv
         loglik = float(eta[dead_rows].sum() - np.log(denom).sum())
 
-        a = np.add.reduceat(inv, dg_starts)
-        c = np.add.reduceat(inv2, dg_starts)
         # Each row belongs to the risk sets of all death groups from its own onward (within
         # its stratum), so its total weight is a reverse cumulative sum over death groups.
+        a = self._per_group(inv)
         a_cum = np.append(_segmented_cumsum(a, self.dg_strata, reverse=True), 0.0)
-        weight = risk * a_cum[self.row_dg]
+        weight = risk * np.take(a_cum, self.row_dg)
         if frac is not None:
-            b = np.add.reduceat(frac * inv, dg_starts)
+            b = self._per_group(frac * inv)
             weight[dead_rows] -= risk[dead_rows] * b[self.dead_dg]
 
         score = self.dead_z_sum - z @ weight
-        info = (z * weight) @ z.T - (s1 * c) @ s1.T
+        info = (z * weight) @ z.T - (s1 * self._per_group(inv2)) @ s1.T
         if frac is not None:
-            d1 = np.add.reduceat(risk_z[:, dead_rows], dg_starts, axis=1)
-            e = np.add.reduceat(frac * inv2, dg_starts)
-            f2 = np.add.reduceat(frac * frac * inv2, dg_starts)
-            cross = (s1 * e) @ d1.T
-            info += cross + cross.T - (d1 * f2) @ d1.T
+            d1 = self._per_group(np.take(risk_z, dead_rows, axis=1))
+            cross = (s1 * self._per_group(frac * inv2)) @ d1.T
+            info += cross + cross.T - (d1 * self._per_group(frac * frac * inv2)) @ d1.T
         return loglik, score, info
 
 
