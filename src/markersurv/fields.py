@@ -84,11 +84,28 @@ def coded_values(
     missing = is_missing(text, missing_tokens)
     key = text.map(normalize_label)
     result = pd.Series(np.nan, index=cells.index, dtype=object)
+    choices = sorted({str(v) for v in default_map.values()})
     if spec_map:
         mapped = {normalize_label(str(k)): v for k, v in spec_map.items()}
         hit = key.isin(mapped.keys()) & ~missing
-        result[hit] = key[hit].map(mapped)
-        explicit_missing = hit & result.isna()
+        targets = key[hit].map(mapped)
+        # The map's targets are read through the vocabulary too, so 2, 'yes' or 'Female'
+        # become a canonical code or an error, never a value downstream code cannot use.
+        target_keys = targets.map(lambda v: None if v is None else normalize_label(str(v)))
+        bad = targets.notna() & ~target_keys.isin(default_map.keys())
+        if bad.any():
+            fail(
+                cells,
+                bad.reindex(cells.index, fill_value=False).to_numpy(),
+                column,
+                where,
+                f"the spec's `map:` sends {field_name} code(s) to "
+                f"{sorted(set(map(str, targets[bad])))}",
+                expected=f"map targets that are codes of {choices} (or null for missing)",
+                hint="Correct the targets of this field's `map:` in the cohort spec",
+            )
+        result[hit] = target_keys[targets.notna()].map(default_map)
+        explicit_missing = hit & targets.reindex(cells.index).isna()
         missing = missing | explicit_missing
     todo = result.isna() & ~missing
     known = key.isin(default_map.keys())
@@ -96,7 +113,6 @@ def coded_values(
     unknown = (todo & ~known).to_numpy()
     if unknown.any():
         values = sorted(set(text[unknown]))[:10]
-        choices = sorted({str(v) for v in default_map.values()})
         fail(
             cells,
             unknown,
