@@ -365,12 +365,14 @@ def marker_values(
                     f"({', '.join(vocab.scale_names(scale.marker))})",
                 )
             factor[rows] = cell_scale.factor if cell_scale.converts else 1.0
-    # Scale bounds are in the scale's own unit, so check before converting.
+    # Scale bounds are in the scale's own unit, so check before converting. A detection
+    # limit ('<0.5') is checked like a value.
+    written = np.where(parsed.below_lod, parsed.lod, parsed.value)
     out = np.zeros(len(cells), dtype=bool)
     if scale.minimum is not None:
-        out |= parsed.value < scale.minimum
+        out |= written < scale.minimum
     if scale.maximum is not None:
-        out |= parsed.value > scale.maximum
+        out |= written > scale.maximum
     if out.any():
         fail(
             cells,
@@ -381,10 +383,22 @@ def marker_values(
             f"values from {scale.minimum} to {scale.maximum}",
             hint="Check the declared unit or scoring system of this column",
         )
+    if scale.transform == "log2":
+        not_positive = written <= 0
+        if not_positive.any():
+            fail(
+                cells,
+                not_positive,
+                column,
+                where,
+                f"{name} value or detection limit <= 0 (log2 undefined)",
+                "positive concentrations",
+                hint="A reading of 0 is usually below the detection limit: write it as "
+                "'<limit', or as a below-LOD token with the marker's `lod:` declared",
+            )
     value = parsed.value * factor
     lod = parsed.lod * factor
     below = parsed.below_lod
     imputed = {"half": lod / 2.0, "sqrt2": lod / np.sqrt(2.0), "exclude": np.full_like(lod, np.nan)}
     value = np.where(below, imputed[policy], value)
-    source_value = np.where(below, parsed.lod, parsed.value)
-    return value, below, source_value
+    return value, below, written
