@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+
+
+def id_text(value: object) -> str:
+    """An id cell as text; integral floats without '.0' (a numeric id column with a blank
+    cell is stored as floats by Parquet and pandas, and must still join '7' to '7')."""
+    if isinstance(value, float | np.floating) and np.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def normalize_ids(raw: pd.Series, options: dict) -> tuple[pd.Series, pd.Series | None]:
@@ -25,7 +34,7 @@ def normalize_ids(raw: pd.Series, options: dict) -> tuple[pd.Series, pd.Series |
     >>> ids.tolist(), codes.tolist()
     (['TCGA-OR-A5J2', 'TCGA-OR-A5J2'], [1, 11])
     """
-    ids = raw.astype(str)
+    ids = raw.map(id_text)
     ids = ids.where(raw.notna(), "")
     if options.get("strip", True):
         ids = ids.str.strip()
