@@ -28,6 +28,17 @@ def field_references(spec: CohortSpec, vocab: Vocabulary) -> list[FieldRef]:
     raw = spec.raw
     refs: list[FieldRef] = []
     problems: list[Problem] = []
+    for name, table in spec.tables.items():
+        decimal = table.options.get("decimal", ".")
+        if table.options.get("thousands") == decimal:
+            # With one mark for both, '1,5' would be read as 15.
+            problems.append(
+                Problem(
+                    f"tables.{name}: decimal and thousands separators are both {decimal!r}",
+                    Location(cohort=spec.id, file=spec.source),
+                    hint="Declare the separator the file uses for thousands, or none",
+                )
+            )
 
     def add(kind, key, opts, path, **extra):
         table = opts.get("table", spec.primary)
