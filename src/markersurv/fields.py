@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from markersurv.cells import parse_dates, parse_numbers
-from markersurv.errors import HarmonizationError, Location, Problem
+from markersurv.errors import HarmonizationError, Location, Problem, closest
 from markersurv.vocab import MarkerScale, Vocabulary, normalize_label
 
 DAYS_PER_MONTH = 30.4375
@@ -113,6 +113,11 @@ def coded_values(
     unknown = (todo & ~known).to_numpy()
     if unknown.any():
         values = sorted(set(text[unknown]))[:10]
+        near = list(
+            dict.fromkeys(
+                str(default_map[k]) for k in closest(normalize_label(values[0]), default_map)
+            )
+        )
         fail(
             cells,
             unknown,
@@ -120,8 +125,9 @@ def coded_values(
             where,
             f"unknown {field_name} code(s) {values}",
             expected=f"one of the codes mapped to {choices}",
-            hint=f"Add the codes to this field's `map:` in the cohort spec, e.g. "
-            f"map: {{{values[0]!r}: {choices[0] if choices else '...'}}}",
+            hint=(f"Closest to {values[0]!r}: {', '.join(near)}. " if near else "")
+            + "Add the codes to this field's `map:` in the cohort spec, e.g. "
+            f"map: {{{values[0]!r}: {near[0] if len(near) == 1 else '<code>'}}}",
         )
     return result
 

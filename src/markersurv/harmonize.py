@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from markersurv import fields
-from markersurv.errors import CohortSpecError, HarmonizationError, Location, Problem
+from markersurv.errors import HarmonizationError, Location, Problem
 from markersurv.identifiers import apply_identifier_policy
 from markersurv.ids import normalize_ids
 from markersurv.ledger import Ledger, build_flow
@@ -426,18 +426,9 @@ class CohortHarmonizer:
         return HarmonizedCohort(patients, exclusions, flow, qc)
 
     def constant_cancer_type(self) -> str:
+        """The spec's constant cancer type as a code (field_references checked it exists)."""
         value = self.spec.raw["cancer_type"]["constant"]
-        code = self.vocab.cancer_type_index.get(fields.normalize_label(value))
-        if code is None:
-            raise CohortSpecError.at(
-                f"unknown cancer type {value!r}",
-                cohort=self.spec.id,
-                file=self.spec.source,
-                column="cancer_type.constant",
-                hint="Use a code or synonym from "
-                "resources/vocab/cancer_types.tsv, or add a row there",
-            )
-        return code
+        return self.vocab.cancer_type_index[fields.normalize_label(value)]
 
     def canonical_table(self, data: pd.DataFrame, patient_ids: pd.Series) -> pd.DataFrame:
         settings = self.settings

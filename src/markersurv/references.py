@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from markersurv.errors import CohortSpecError, Location, Problem, did_you_mean
+from markersurv.errors import CohortSpecError, Location, Problem, closest, did_you_mean
 from markersurv.spec import CohortSpec
-from markersurv.vocab import MarkerScale, Vocabulary
+from markersurv.vocab import MarkerScale, Vocabulary, normalize_label
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,18 @@ def field_references(spec: CohortSpec, vocab: Vocabulary) -> list[FieldRef]:
 
     if "column" in raw["cancer_type"]:
         add("cancer_type", "cancer_type", raw["cancer_type"], "cancer_type")
+    elif normalize_label(raw["cancer_type"]["constant"]) not in vocab.cancer_type_index:
+        value = raw["cancer_type"]["constant"]
+        problems.append(
+            Problem(
+                f"unknown cancer type {value!r}",
+                Location(cohort=spec.id, file=spec.source, column="cancer_type.constant"),
+                expected="a code, label or synonym from resources/vocab/cancer_types.tsv",
+                found=repr(value),
+                hint=closest_cancer_types(value, vocab)
+                + "Use a code or synonym from resources/vocab/cancer_types.tsv, or add a row there",
+            )
+        )
     if "age" in raw:
         if "birth_date" in raw["age"]:
             add("date", "date:birth", raw["age"]["birth_date"], "age.birth_date")
@@ -123,6 +135,16 @@ def field_references(spec: CohortSpec, vocab: Vocabulary) -> list[FieldRef]:
     if problems:
         raise CohortSpecError(*problems)
     return refs
+
+
+def closest_cancer_types(value: str, vocab: Vocabulary) -> str:
+    """'Closest: BRCA (breast cancer). ' for a misspelt cancer type, or '' when none is close."""
+    index = vocab.cancer_type_index
+    near = closest(normalize_label(value), index)
+    codes = list(dict.fromkeys(index[n] for n in near))
+    if not codes:
+        return ""
+    return "Closest: " + ", ".join(f"{c} ({vocab.cancer_type_label(c)})" for c in codes) + ". "
 
 
 def check_columns(spec: CohortSpec, columns: dict[str, list[str]], refs: list[FieldRef]) -> None:
