@@ -47,12 +47,17 @@ def fail(
     raise HarmonizationError(
         Problem(
             f"{message} in {len(bad)} row(s)",
-            Location(row=bad["__row__"].iloc[0], **where),
+            Location(**{**where, **first_bad_file(bad)}, row=bad["__row__"].iloc[0]),
             expected=expected,
             found=shown + more,
             hint=hint,
         )
     )
+
+
+def first_bad_file(bad: pd.DataFrame) -> dict:
+    """The file of the first offending row, for tables stacked from several files."""
+    return {"file": bad["__file__"].iloc[0]} if "__file__" in bad else {}
 
 
 def cell_text(values: pd.Series) -> pd.Series:
@@ -147,7 +152,7 @@ def cancer_type_codes(
         translated = text.map(lambda t: mapped.get(normalize_label(t), t))
     # Several values joined by '|' (as some exports do) count only when they agree.
     return coded_values(
-        pd.DataFrame({column: translated, "__row__": cells["__row__"]}),
+        cells.assign(**{column: translated}),
         column,
         where,
         None,

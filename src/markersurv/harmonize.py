@@ -185,7 +185,13 @@ class CohortHarmonizer:
             Problem(
                 f"the same patient appears in {len(rows)} rows with conflicting values "
                 f"({len(set(group[ID]))} patient(s) affected)",
-                Location(row=", ".join(rows[ROW]), **self.where(name, ", ".join(differing))),
+                Location(
+                    **{
+                        **self.where(name, ", ".join(differing)),
+                        "file": ", ".join(dict.fromkeys(rows[FILE])),
+                    },
+                    row=", ".join(rows[ROW]),
+                ),
                 expected="one row per patient, or identical repeats",
                 found=f"rows {', '.join(rows[ROW])} differ in {differing}",
                 hint="Remove the wrong row, or, for assay replicates, set "
@@ -219,7 +225,7 @@ class CohortHarmonizer:
     def parse_field(self, ref, frame: pd.DataFrame, table_opts: dict, tokens) -> dict:
         """Parsed column(s) of one field reference, by parsed-column name."""
         where = self.where(ref.table, ref.column)
-        cells = frame[[ref.column, ROW]]
+        cells = frame[[ref.column, ROW, FILE]]
         kind, opts, vocab = ref.kind, ref.options, self.vocab
         if kind == "cancer_type":
             return {
