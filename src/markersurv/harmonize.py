@@ -305,13 +305,19 @@ class CohortHarmonizer:
                 claimed = (pd.to_numeric(data[status], errors="coerce") == 1) & event_dates.isna()
                 if claimed.any():
                     first = data[claimed].iloc[0]
+                    table = self.spec.table_of(opts["event"])
                     raise HarmonizationError.at(
-                        f"{endpoint} status says event but no event date is given",
+                        f"{endpoint} status says event but no event date is given in "
+                        f"{int(claimed.sum())} row(s)"
+                        + ("" if table == self.spec.primary else f" (status in table {table!r})"),
                         row=first[ROW],
                         expected=f"one of the dates {opts['event_dates']}",
                         found="all empty",
                         hint="Add the date or correct the status",
-                        **self.where(self.spec.primary),
+                        **{
+                            **self.where(self.spec.primary, opts["event"]["column"]),
+                            "file": first[FILE],
+                        },
                     )
         return data, impossible
 
