@@ -425,6 +425,12 @@ class CohortHarmonizer:
         patient_ids = self.public_ids(data[ID])
         patients = self.canonical_table(data, patient_ids)
         exclusions = self.ledger.frame()
+        if "constant" in spec.raw["cancer_type"]:
+            # Every row of a single-type cohort has that type, also rows dropped before the
+            # type was attached (blank rows, duplicates), so the flow per type adds up.
+            exclusions["cancer_type"] = exclusions["cancer_type"].replace(
+                "", self.constant_cancer_type()
+            )
         flow = build_flow(
             spec.id,
             spec.synthetic,
