@@ -25,6 +25,16 @@ class FieldRef:
 
 def field_references(spec: CohortSpec, vocab: Vocabulary) -> list[FieldRef]:
     """Every field reference of a spec; unknown tables, units and scales reported at once."""
+    refs, problems = read_field_references(spec, vocab)
+    if problems:
+        raise CohortSpecError(*problems)
+    return refs
+
+
+def read_field_references(
+    spec: CohortSpec, vocab: Vocabulary
+) -> tuple[list[FieldRef], list[Problem]]:
+    """The field references that are valid, and the problems of the others."""
     raw = spec.raw
     refs: list[FieldRef] = []
     problems: list[Problem] = []
@@ -132,9 +142,7 @@ def field_references(spec: CohortSpec, vocab: Vocabulary) -> list[FieldRef]:
                 )
                 continue
             add("marker", f"{marker}#{i}", source, path, marker=marker, scale=scale)
-    if problems:
-        raise CohortSpecError(*problems)
-    return refs
+    return refs, problems
 
 
 def closest_cancer_types(value: str, vocab: Vocabulary) -> str:
@@ -161,7 +169,7 @@ def check_columns(spec: CohortSpec, columns: dict[str, list[str]], refs: list[Fi
             )
     for name, table in spec.tables.items():
         id_column = table.options.get("id_column")
-        if table.orientation == "long" and id_column not in columns[name]:
+        if name in columns and table.orientation == "long" and id_column not in columns[name]:
             problems.append(
                 Problem(
                     "id column not found",

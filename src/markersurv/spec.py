@@ -126,6 +126,17 @@ def load_cohort_spec(
     path: str | Path, data_dirs: dict[str, str] | None = None, base: str | Path = "."
 ) -> CohortSpec:
     """Load and validate a cohort spec; every schema and path problem is reported at once."""
+    spec, problems = read_cohort_spec(path, data_dirs, base)
+    if problems:
+        raise CohortSpecError(*problems)
+    return spec
+
+
+def read_cohort_spec(
+    path: str | Path, data_dirs: dict[str, str] | None = None, base: str | Path = "."
+) -> tuple[CohortSpec, list[Problem]]:
+    """A schema-valid cohort spec and its path problems (tables whose files are missing
+    have none), so that a check can go on to report the problems of the other tables."""
     source = str(path)
     raw = read_yaml(path)
     if not isinstance(raw, dict):
@@ -148,6 +159,7 @@ def load_cohort_spec(
                     hint=f"Add `data_dirs: {{{missing.args[0]}: <folder>}}` to the config",
                 )
             )
+            tables[name] = TableSpec(name, options["path"], (), options)
             continue
         files = tuple(sorted(Path(p) for p in glob.glob(pattern)))
         if not files:
@@ -159,9 +171,7 @@ def load_cohort_spec(
                 )
             )
         tables[name] = TableSpec(name, options["path"], files, options)
-    if problems:
-        raise CohortSpecError(*problems)
-    return CohortSpec(raw["id"], source, raw, tables)
+    return CohortSpec(raw["id"], source, raw, tables), problems
 
 
 def load_config(config: dict) -> dict:

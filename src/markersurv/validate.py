@@ -13,26 +13,29 @@ from markersurv.errors import InputFileError, MarkersurvError, Problem
 from markersurv.harmonize import Settings, harmonize_cohort
 from markersurv.outputs import write_json
 from markersurv.readers import read_columns
-from markersurv.references import check_columns, field_references
-from markersurv.spec import endpoint_ids, load_cohort_spec, marker_ids
+from markersurv.references import check_columns, read_field_references
+from markersurv.spec import endpoint_ids, marker_ids, read_cohort_spec
 from markersurv.vocab import Vocabulary
 
 DEFAULT_CONFIG = "config/config.yaml"
 
 
 def header_problems(spec, vocab: Vocabulary) -> list[Problem]:
-    """Problems visible without reading the values: files, sheets, columns, units, codes."""
+    """Problems visible without reading the values: files, sheets, columns, units, codes.
+    Columns are checked in every table that could be read."""
     problems: list[Problem] = []
     columns = {}
-    for name in spec.tables:
+    for name, table in spec.tables.items():
+        if not table.files:
+            continue
         try:
             columns[name] = read_columns(spec, name)
         except InputFileError as error:
             problems.extend(error.problems)
+    refs, reference_problems = read_field_references(spec, vocab)
+    problems.extend(reference_problems)
     try:
-        refs = field_references(spec, vocab)
-        if len(columns) == len(spec.tables):
-            check_columns(spec, columns, refs)
+        check_columns(spec, columns, [r for r in refs if r.table in columns])
     except MarkersurvError as error:
         problems.extend(error.problems)
     return problems
@@ -40,9 +43,9 @@ def header_problems(spec, vocab: Vocabulary) -> list[Problem]:
 
 def validate_spec(spec_path: str, config: dict, read_values: bool = True) -> dict:
     """Check one spec; returns a summary, raises with every problem found."""
-    spec = load_cohort_spec(spec_path, config.get("data_dirs", {}))
+    spec, problems = read_cohort_spec(spec_path, config.get("data_dirs", {}))
     vocab = Vocabulary.load(config.get("vocabulary_dir", "resources/vocab"))
-    problems = header_problems(spec, vocab)
+    problems += header_problems(spec, vocab)
     if problems:
         raise MarkersurvError(*problems)
     summary = {
