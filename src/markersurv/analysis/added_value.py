@@ -1,7 +1,8 @@
 """Added prognostic value of a marker over the clinical covariates.
 
 Harrell's concordance of the clinical model and of clinical + marker on the same patients,
-their difference with a seeded percentile-bootstrap CI, and the likelihood-ratio test of the
+their difference with a seeded percentile-bootstrap CI (patients resampled, within cohort
+when pooled, with the two fitted risk scores held fixed), and the likelihood-ratio test of the
 marker added to the clinical model.
 
 References
@@ -15,19 +16,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from markersurv.analysis.concordance_pairs import (
+    MAX_PAIRWISE_N,
+    bootstrap_concordance_difference,
+)
 from markersurv.analysis.cox_models import lr_statistic
 from markersurv.analysis.settings import AnalysisSettings
 from markersurv.stats.cox import fit_cox
 
 NAN = float("nan")
-
-
-def concordance_pair(
-    time, event, clinical: np.ndarray, full: np.ndarray, strata, ties: str
-) -> tuple[float, float, object, object]:
-    fit_clinical = fit_cox(time, event, clinical, strata=strata, ties=ties)
-    fit_full = fit_cox(time, event, full, strata=strata, ties=ties)
-    return (fit_clinical.concordance().c, fit_full.concordance().c, fit_clinical, fit_full)
 
 
 def added_value_row(
@@ -69,46 +66,33 @@ def added_value_row(
             else "no clinical covariates configured",
         )
         return row
-    c_clin, c_full, fit_clin, fit_full = concordance_pair(t, e, clinical, full, s, settings.ties)
+    fit_clin = fit_cox(t, e, clinical, strata=s, ties=settings.ties)
+    fit_full = fit_cox(t, e, full, strata=s, ties=settings.ties)
     if "not_estimable" in (fit_clin.status, fit_full.status):
         row.update(status="not_estimable", note=fit_full.note or fit_clin.note)
         return row
     chisq, df, p = lr_statistic(fit_full, fit_clin)
+    c_clin, c_full = fit_clin.concordance().c, fit_full.concordance().c
     row.update(
         c_clinical=c_clin, c_full=c_full, c_diff=c_full - c_clin, lr_chisq=chisq, lr_df=df, lr_p=p
     )
-    if settings.bootstrap_replicates:
-        rng = np.random.default_rng(settings.seed)
-        diffs = []
-        n = len(t)
-        for _ in range(settings.bootstrap_replicates):
-            idx = np.sort(rng.integers(0, n, n))
-            if e[idx].sum() == 0:
-                continue
-            a, b, f1, f2 = concordance_pair(
-                t[idx],
-                e[idx],
-                clinical[idx],
-                full[idx],
-                None if s is None else s[idx],
-                settings.ties,
-            )
-            if "not_estimable" not in (f1.status, f2.status):
-                diffs.append(b - a)
-        alpha = 1 - settings.conf_level
-        if len(diffs) >= 0.9 * settings.bootstrap_replicates:
-            row["c_diff_lower"], row["c_diff_upper"] = np.quantile(
-                diffs, [alpha / 2, 1 - alpha / 2]
-            )
-        else:
-            row.update(
-                status="warning",
-                note=f"only {len(diffs)} of "
-                f"{settings.bootstrap_replicates} bootstrap refits were estimable",
-            )
-    if fit_full.status == "warning" or fit_clin.status == "warning":
-        row.update(
-            status="warning",
-            note="; ".join(filter(None, [row["note"], fit_full.note, fit_clin.note])),
+    notes = [fit_full.note, fit_clin.note]
+    if settings.bootstrap_replicates and len(t) <= MAX_PAIRWISE_N:
+        diffs = bootstrap_concordance_difference(
+            t,
+            e,
+            fit_clin.linear_predictor,
+            fit_full.linear_predictor,
+            s,
+            settings.bootstrap_replicates,
+            settings.seed,
         )
+        diffs = diffs[np.isfinite(diffs)]
+        alpha = 1 - settings.conf_level
+        row["c_diff_lower"], row["c_diff_upper"] = np.quantile(diffs, [alpha / 2, 1 - alpha / 2])
+    elif settings.bootstrap_replicates:
+        notes.append(f"bootstrap CI not computed above {MAX_PAIRWISE_N} patients")
+    if "warning" in (fit_full.status, fit_clin.status):
+        row["status"] = "warning"
+    row["note"] = "; ".join(dict.fromkeys(n for n in notes if n))
     return row

@@ -26,7 +26,7 @@ from markersurv.stats.maxstat import CutpointError, cross_validated_cutpoint, ma
 
 CORRECTIONS = {
     "p_lau94": "Lausen-Schumacher 1994 (capped at 1)",
-    "p_hl": "Hothorn-Lausen 2003 exact",
+    "p_hl": "Hothorn-Lausen 2003",
 }
 
 
@@ -77,6 +77,7 @@ def optimal_cutpoints(
                 minprop=settings.cutpoint_minprop,
                 maxprop=settings.cutpoint_maxprop,
                 pvalues=("Lau94", "HL"),
+                hl_method="exact" if len(x) <= settings.hl_exact_max_n else "normal",
             )
         except CutpointError as error:
             result.rows.append(
@@ -102,7 +103,9 @@ def optimal_cutpoints(
                     "cutpoint": found.cutpoint,
                     "statistic": found.hl_statistic if attribute == "p_hl" else found.statistic,
                     "p_adjusted": getattr(found, attribute),
-                    "correction": correction,
+                    "correction": f"{correction} ({found.hl_method})"
+                    if attribute == "p_hl"
+                    else correction,
                     "n_low": found.n_low,
                     "n_high": found.n_high,
                     "status": "warning" if small else "ok",

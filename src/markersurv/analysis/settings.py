@@ -32,6 +32,7 @@ class AnalysisSettings:
     ph_alpha: float
     cutpoint_minprop: float
     cutpoint_maxprop: float
+    hl_exact_max_n: int
     cv_folds: int
     bootstrap_replicates: int
     seed: int
