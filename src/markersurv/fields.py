@@ -96,7 +96,7 @@ def coded_values(
         targets = key[hit].map(mapped)
         # The map's targets are read through the vocabulary too, so 2, 'yes' or 'Female'
         # become a canonical code or an error, never a value downstream code cannot use.
-        target_keys = targets.map(lambda v: None if v is None else normalize_label(str(v)))
+        target_keys = cell_text(targets).map(normalize_label)
         bad = targets.notna() & ~target_keys.isin(default_map.keys())
         if bad.any():
             fail(
@@ -105,7 +105,7 @@ def coded_values(
                 column,
                 where,
                 f"the spec's `map:` sends {field_name} code(s) to "
-                f"{sorted(set(map(str, targets[bad])))}",
+                f"{sorted(set(cell_text(targets[bad])))}",
                 expected=f"map targets that are codes of {choices} (or null for missing)",
                 hint="Correct the targets of this field's `map:` in the cohort spec",
             )
