@@ -58,19 +58,38 @@ class Concordance:
         return cls(nan, nan, nan, nan, nan, nan, nan)
 
 
-def _less_equal_before(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For every i, the weight of the j < i with ``keys[j] < keys[i]`` and with equal keys.
+def _smaller_and_equal(keys: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
+    """Counts of smaller and of equal keys among earlier elements, and weighted among all.
 
+    Parameters
+    ----------
+    keys : numpy.ndarray
+        Non-negative integer keys, length n.
+    weights : numpy.ndarray
+        A weight per element.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        For element i: ``less_before`` and ``equal_before``, the number of j < i whose key is
+        smaller than or equal to key i; ``wless_before`` and ``wequal_before``, the same
+        weighted; ``wless_all`` and ``wequal_all``, the weight of all j != i with a smaller or
+        equal key.
+
+    Notes
+    -----
     One pass per bit of the keys, most significant first: elements are kept grouped by the
     bits above the current one (stably, so each group stays in input order), and an element
-    whose current bit is 1 gains the weight of the earlier elements of its group whose bit is 0.
+    whose current bit is 1 gains the earlier elements of its group whose bit is 0: a
+    wavelet-tree count, O(n log n) in whole-array operations.
     """
     n = keys.size
     pos = np.arange(n)
     order = pos.copy()
     k = keys.astype(np.int64)
-    w = weights.astype(float)
-    less = np.zeros(n)
+    w = np.asarray(weights, dtype=float)
+    less = np.zeros(n, dtype=np.int64)
+    wless = np.zeros(n)
     for b in reversed(range(int(k.max()).bit_length() if n else 0)):
         zero = ((k >> b) & 1) == 0
         prefix = k >> (b + 1)
@@ -78,24 +97,40 @@ def _less_equal_before(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarra
         new_group[0] = True
         np.not_equal(prefix[1:], prefix[:-1], out=new_group[1:])
         gstart = np.maximum.accumulate(np.where(new_group, pos, 0))
-        cwz = np.cumsum(np.where(zero, w, 0.0))
-        cwz_before_group = np.where(gstart > 0, cwz[gstart - 1], 0.0)
-        less += np.where(zero, 0.0, cwz - cwz_before_group)
+        earlier = np.maximum(gstart - 1, 0)
+        in_earlier_groups = gstart > 0
         cz = np.cumsum(zero)
-        cz_before_group = np.where(gstart > 0, cz[gstart - 1], 0)
-        zeros_before = cz - zero - cz_before_group
-        group_ends = np.append(np.flatnonzero(new_group)[1:], n) - 1
-        zeros_total = (cz[group_ends] - cz_before_group[group_ends])[np.cumsum(new_group) - 1]
+        cz_earlier = np.take(cz, earlier) * in_earlier_groups
+        zeros_before = cz - zero - cz_earlier
+        cwz = np.cumsum(np.where(zero, w, 0.0))
+        one = ~zero
+        less += one * zeros_before
+        wless += np.where(one, cwz - np.take(cwz, earlier) * in_earlier_groups, 0.0)
+        group_last = np.append(np.flatnonzero(new_group)[1:], n) - 1
+        zeros_total = (cz[group_last] - cz_earlier[group_last])[np.cumsum(new_group) - 1]
         dest = np.where(zero, gstart + zeros_before, pos + zeros_total - zeros_before)
-        for arr in (order, k, w, less):
-            arr[dest] = arr.copy()
+        source = np.empty(n, dtype=np.intp)
+        source[dest] = pos
+        order, k, w = np.take(order, source), np.take(k, source), np.take(w, source)
+        less, wless = np.take(less, source), np.take(wless, source)
+    # k is now sorted, and elements with equal keys are in input order
     new_run = np.r_[True, k[1:] != k[:-1]]
+    run = np.cumsum(new_run) - 1
+    run_first = np.flatnonzero(new_run)
     cw = np.cumsum(w) - w
-    equal = np.empty(n)
-    equal[order] = cw - cw[np.flatnonzero(new_run)][np.cumsum(new_run) - 1]
-    out_less = np.empty(n)
-    out_less[order] = less
-    return out_less, equal
+    sorted_values = {
+        "less_before": less,
+        "equal_before": pos - run_first[run],
+        "wless_before": wless,
+        "wequal_before": cw - cw[run_first][run],
+        "wless_all": cw[run_first][run],
+        "wequal_all": np.add.reduceat(w, run_first)[run] - w,
+    }
+    out = {}
+    for name, value in sorted_values.items():
+        out[name] = np.empty(n, dtype=value.dtype)
+        out[name][order] = value
+    return out
 
 
 def _runs(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -174,17 +209,17 @@ def concordance_index(time, event, risk_score, strata=None) -> Concordance:
 
     # Role 1, the patient with the event: against everybody processed before its group of
     # tied events (longer follow-up, or censored at its time), within its stratum.
-    less, equal = _less_equal_before(key, np.ones(n))
+    # Role 2, the longer survivor: against every later-processed event of its stratum, except
+    # events tied with its own. Later = all minus earlier, so one count serves both roles.
+    counts = _smaller_and_equal(key, d)
+    less, equal = counts["less_before"], counts["equal_before"]
     conc_1 = np.where(d, less - stratum_start - (in_group - tied_in_group), 0.0)
     disc_1 = np.where(d, pos - less - equal, 0.0)
     tied_1 = np.where(d, equal - tied_in_group, 0.0)
 
-    # Role 2, the longer survivor: against every later-processed event of its stratum, except
-    # events tied with its own.
-    rev = slice(None, None, -1)
-    less_r, equal_r = _less_equal_before(key[rev], d[rev].astype(float))
-    less_r, equal_r = less_r[rev], equal_r[rev]
-    events_from = np.append(np.cumsum(d[rev])[rev], 0)
+    less_r = counts["wless_all"] - counts["wless_before"]
+    equal_r = counts["wequal_all"] - counts["wequal_before"]
+    events_from = np.append(np.cumsum(d[::-1])[::-1], 0)
     events_after = events_from[1:]
     events_later_strata = events_from[stratum_start + stratum_size]
     tied_after = np.where(d, tie_size - 1 - tied_in_group, 0)

@@ -22,6 +22,12 @@ from markersurv.stats.km import SurvivalDataError, ordered_levels, survival_arra
 __all__ = ["CoxFit", "fit_cox"]
 
 
+def _readonly(values: np.ndarray) -> np.ndarray:
+    out = np.array(values)
+    out.setflags(write=False)
+    return out
+
+
 def _design(x, n: int) -> tuple[tuple[str, ...], np.ndarray]:
     if isinstance(x, pd.DataFrame):
         names = tuple(str(c) for c in x.columns)
@@ -176,7 +182,13 @@ def fit_cox(
         raise ValueError(f"init must hold {p} finite values; found {init!r}")
 
     data = dict(
-        terms=names, n=t.size, events=int(e.sum()), ties=ties, _time=t, _event=e, _strata=codes
+        terms=names,
+        n=t.size,
+        events=int(e.sum()),
+        ties=ties,
+        _time=_readonly(t),
+        _event=_readonly(e),
+        _strata=_readonly(codes),
     )
     if data["events"] == 0:
         return _not_estimable(data, "no events: the partial likelihood is flat", nan_stats=True)
