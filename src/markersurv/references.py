@@ -132,11 +132,14 @@ def read_field_references(
                 problems.append(
                     Problem(
                         f"{path}: unknown unit or scale {name!r} for marker {marker!r}",
-                        Location(cohort=spec.id, file=spec.source),
+                        # the spec declares it, for the data column it describes
+                        Location(cohort=spec.id, file=spec.source, column=source["column"]),
                         expected=f"one of {known}"
                         if known
                         else "a marker listed in resources/vocab/marker_scales.yaml",
-                        hint="Add the unit or scoring system to resources/vocab/marker_scales.yaml "
+                        found=repr(name),
+                        hint=(did_you_mean(name, known) + ". " if known else "")
+                        + "Add the unit or scoring system to resources/vocab/marker_scales.yaml "
                         "if it is new",
                     )
                 )
