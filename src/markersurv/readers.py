@@ -75,13 +75,14 @@ def decode_text(data: bytes, encoding: str, where: dict) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        # NUL bytes between letters are the mark of UTF-16 without a byte-order mark.
+        suggestion = "utf-16-le or utf-16-be" if b"\x00" in data[:4096] else "latin-1 or utf-16"
         raise InputFileError.at(
             f"cannot decode byte {data[exc.start]:#04x} as {encoding}",
             row=line,
             expected=f"text in {encoding}",
             found="bytes of another encoding",
-            hint="Set `encoding:` for this table in the cohort spec (for example latin-1 or "
-            "utf-16)",
+            hint=f"Set `encoding:` for this table in the cohort spec (for example {suggestion})",
             **where,
         ) from None
     except LookupError:
