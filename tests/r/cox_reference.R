@@ -40,7 +40,7 @@ for (i in seq_len(nrow(spec))) {
   f <- as.formula(paste("Surv(time, event) ~", rhs))
 
   if (sp$kind == "concordance") {
-    res <- collect(concordance(f, data = d, reverse = TRUE, timefix = FALSE))
+    res <- collect(concordance(f, data = d, reverse = TRUE))
     cf <- res$value
     count <- if (is.matrix(cf$count)) colSums(cf$count) else cf$count
     out[[sp$name]] <- list(

@@ -17,6 +17,7 @@ CASES = {
     "tied_both": ("tied", "score", False),
     "tied_both_strata": ("tied", "score", True),
     "continuous": ("continuous", "score", False),
+    "near_tied_both": ("near_tied", "score", False),
     "KIRC_pstat3": ("KIRC", "pstat3", False),
     "GBM_age": ("GBM", "age", False),  # whole years: many tied scores
     "pooled_pstat3_strata": ("pooled", "pstat3", True),
@@ -48,7 +49,11 @@ def _tcga_dir_or_none(request):
 
 @pytest.fixture(scope="module")
 def datasets(request) -> dict[str, pd.DataFrame]:
-    out = {"tied": _synthetic(4, 800, True), "continuous": _synthetic(5, 800, False)}
+    tied = _synthetic(4, 800, True)
+    rng = np.random.default_rng(13)
+    # equal times that differ in their last bits: R's timefix ties them again
+    near_tied = tied.assign(time=tied["time"] * (1 + rng.integers(0, 3, len(tied)) * 1e-13))
+    out = {"tied": tied, "continuous": _synthetic(5, 800, False), "near_tied": near_tied}
     tcga_dir = _tcga_dir_or_none(request)
     if tcga_dir is not None:
         cache = request.config.cache.mkdir("tcga")
@@ -173,6 +178,14 @@ def test_matches_direct_pair_count(seed):
     np.testing.assert_allclose(
         _as_tuple(concordance_index(time, event, score, strata)), expected, rtol=1e-12
     )
+
+
+def test_timefix_can_be_turned_off():
+    time = [1.0, 1.0 + 1e-12, 2.0]
+    fixed = concordance_index(time, [1, 1, 0], [2.0, 1.0, 0.0])
+    raw = concordance_index(time, [1, 1, 0], [2.0, 1.0, 0.0], timefix=False)
+    assert (fixed.concordant, fixed.tied_time) == (2, 1)
+    assert (raw.concordant, raw.tied_time) == (3, 0)
 
 
 def test_reversed_score_swaps_concordant_and_discordant():

@@ -8,6 +8,7 @@ import pytest
 
 from markersurv.stats.cox import fit_cox
 from markersurv.stats.cox_likelihood import RiskSets
+from markersurv.stats.cox_timefix import merge_close_times
 from markersurv.stats.km import SurvivalDataError
 from tests.r_bridge import run_r
 from tests.tcga_data import pstat3_os
@@ -59,6 +60,13 @@ def _synthetic(seed: int, n: int, tied: bool) -> pd.DataFrame:
     )
 
 
+def _near_tied(data: pd.DataFrame) -> pd.DataFrame:
+    """Whole months computed two ways: equal times that differ in their last bits, as
+    arithmetic on dates produces. R's timefix ties them again."""
+    rng = np.random.default_rng(12)
+    return data.assign(time=data["time"] * (1 + rng.integers(0, 3, len(data)) * 1e-13))
+
+
 def _halving_case() -> pd.DataFrame:
     """Skewed covariate with a strong effect: the first full Newton step from 0 (about 1.06)
     overshoots the optimum (about 0.46) so far that the log-likelihood falls; plain
@@ -102,6 +110,7 @@ SYNTHETIC_CASES = {
     "tied_strata_efron": ("tied", ["x1", "x2", "x3"], True, "efron"),
     "tied_strata_breslow": ("tied", ["x1", "x2", "x3"], True, "breslow"),
     "untied_efron": ("untied", ["x1", "x2", "x3"], False, "efron"),
+    "near_tied_efron": ("near_tied", ["x1", "x2", "x3"], False, "efron"),
     "untied_strata_efron": ("untied", ["x1", "x2", "x3"], True, "efron"),
     "halving": ("halving", ["x1"], False, "efron"),
     "one_event": ("one_event", ["x1"], False, "efron"),
@@ -139,6 +148,7 @@ def datasets(request) -> dict[str, pd.DataFrame]:
     out = {
         "tied": _synthetic(1, 1500, tied=True),
         "untied": _synthetic(2, 1500, tied=False),
+        "near_tied": _near_tied(_synthetic(1, 1500, tied=True)),
         "halving": _halving_case(),
         **_degenerate(),
     }
@@ -362,6 +372,25 @@ def test_refit_with_damped_steps_after_a_failed_start(datasets):
     assert fit.loglik_null == plain.loglik_null and fit.score_statistic == plain.score_statistic
     off = fit_cox(d["time"], d["event"], d[["x1"]], init=[100.0], tol=TIGHT, refit_step=None)
     assert off.status == "not_estimable" and np.isnan(off.coef).all()
+
+
+def test_near_ties_are_ties_unless_timefix_is_off(datasets):
+    near, exact = datasets["near_tied"], datasets["tied"]
+    assert near["time"].nunique() > exact["time"].nunique()
+    terms = ["x1", "x2", "x3"]
+    fixed = fit_cox(near["time"], near["event"], near[terms], tol=TIGHT)
+    reference = fit_cox(exact["time"], exact["event"], exact[terms], tol=TIGHT)
+    raw = fit_cox(near["time"], near["event"], near[terms], tol=TIGHT, timefix=False)
+    np.testing.assert_allclose(fixed.coef, reference.coef, rtol=1e-12)
+    assert fixed.concordance() == reference.concordance()
+    assert abs(raw.loglik - reference.loglik) > 1e-3
+
+
+def test_merge_close_times_keeps_the_smallest_of_a_chain():
+    time = np.array([1.0, 1.0 + 1e-10, 1.0 + 2e-10, 2.0, 3.0, 3.0 + 1e-9])
+    np.testing.assert_array_equal(merge_close_times(time), [1.0, 1.0, 1.0, 2.0, 3.0, 3.0])
+    distinct = np.array([1.0, 1.001, 2.0])
+    assert merge_close_times(distinct) is distinct
 
 
 def test_likelihood_derivatives_match_finite_differences(datasets):

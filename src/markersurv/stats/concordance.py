@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from markersurv.stats.cox_timefix import merge_close_times
 from markersurv.stats.km import SurvivalDataError, ordered_levels, survival_arrays
 
 
@@ -146,7 +147,7 @@ def _runs(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.arange(n) - starts[run], length, starts[run]
 
 
-def concordance_index(time, event, risk_score, strata=None) -> Concordance:
+def concordance_index(time, event, risk_score, strata=None, timefix: bool = True) -> Concordance:
     """Harrell's concordance index with R survival's pair counts and standard error.
 
     Parameters
@@ -159,6 +160,9 @@ def concordance_index(time, event, risk_score, strata=None) -> Concordance:
         Higher means shorter expected survival (for a Cox model, the linear predictor).
     strata : array-like, optional
         Pairs are formed within strata only.
+    timefix : bool
+        Treat times equal up to rounding error as tied, as R does by default (see
+        :func:`~markersurv.stats.cox_timefix.merge_close_times`).
 
     Returns
     -------
@@ -168,8 +172,7 @@ def concordance_index(time, event, risk_score, strata=None) -> Concordance:
     -----
     Matches ``concordance(fit)`` / ``fit$concordance`` of a ``coxph`` fit and
     ``concordance(Surv(time, event) ~ risk, reverse = TRUE)`` with case weights 1 and the
-    default ``timewt = "n"``. Scores are compared exactly (no tolerance), as in R; times too
-    (R's stand-alone ``concordance`` first merges times equal up to rounding, ``timefix``).
+    default ``timewt = "n"``. Scores are compared exactly (no tolerance), as in R.
     The variance is the sum of squared influence values of Somers' d divided by four
     (Therneau & Watson 2017), the ``std`` R reports.
 
@@ -181,6 +184,8 @@ def concordance_index(time, event, risk_score, strata=None) -> Concordance:
     Vignette of the R package survival.
     """
     t, e = survival_arrays(time, event)
+    if timefix:
+        t = merge_close_times(t)
     score = np.asarray(risk_score, dtype=float).ravel()
     if score.size != t.size:
         raise SurvivalDataError(

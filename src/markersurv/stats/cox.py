@@ -17,6 +17,7 @@ import pandas as pd
 from markersurv.stats.cox_likelihood import RiskSets, inverse_kept
 from markersurv.stats.cox_newton import NewtonResult, newton_raphson
 from markersurv.stats.cox_result import CoxFit, frozen
+from markersurv.stats.cox_timefix import merge_close_times
 from markersurv.stats.km import SurvivalDataError, ordered_levels, survival_arrays
 
 __all__ = ["CoxFit", "fit_cox"]
@@ -118,6 +119,7 @@ def fit_cox(
     max_iter: int = 30,
     init=None,
     refit_step: float | None = 0.5,
+    timefix: bool = True,
 ) -> CoxFit:
     """Fit a Cox proportional-hazards model by Newton-Raphson on the partial likelihood.
 
@@ -145,6 +147,9 @@ def fit_cox(
     refit_step : float or None
         When the first attempt does not converge, refit from 0 with every Newton step
         multiplied by this factor, then polish with full steps from there; None disables it.
+    timefix : bool
+        Treat times equal up to rounding error as tied (R's default ``timefix = TRUE``, see
+        :func:`~markersurv.stats.cox_timefix.merge_close_times`).
 
     Returns
     -------
@@ -152,9 +157,7 @@ def fit_cox(
 
     Notes
     -----
-    Tied times are exact floating-point ties; R's ``coxph`` first merges times that differ by
-    rounding error only (``timefix``), which matters only for computed times that should be
-    equal but are not.
+    With ``timefix`` off, ties are exact floating-point ties only.
 
     References
     ----------
@@ -166,6 +169,8 @@ def fit_cox(
     Model*. Springer.
     """
     t, e = survival_arrays(time, event)
+    if timefix:
+        t = merge_close_times(t)
     names, values = _design(X, t.size)
     if ties not in ("efron", "breslow"):
         raise ValueError(f"ties must be 'efron' or 'breslow'; found {ties!r}")

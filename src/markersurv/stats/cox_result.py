@@ -159,4 +159,6 @@ class CoxFit:
         """Harrell's concordance of the linear predictor, as R's ``concordance(fit)``."""
         if self.status == "not_estimable":
             return Concordance.not_estimable()
-        return concordance_index(self._time, self._event, self.linear_predictor, self._strata)
+        return concordance_index(
+            self._time, self._event, self.linear_predictor, self._strata, timefix=False
+        )
