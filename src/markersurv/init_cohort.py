@@ -194,19 +194,24 @@ def identifier_node(tables: dict[str, SniffedTable], ids: TableIds, age: Node | 
     return mapping("identifiers", list(entries.values())) if entries else None
 
 
+def name_hints(tables) -> list[str]:
+    """Texts that may name the cancer type: file and folder names, title rows, sheet names."""
+    hints = []
+    for t in tables:
+        hints += [t.path.stem, t.path.parent.name, t.title, str(t.options.get("sheet", ""))]
+    return hints
+
+
 def cancer_type_node(ctx: Context, tables: dict[str, SniffedTable]) -> Node:
     """A cancer-type column when one matches the vocabulary, else a constant named in the
     file names or titles."""
-    hints = [t.path.stem for t in tables.values()] + [t.path.parent.name for t in tables.values()]
-    hints += [t.title for t in tables.values()] + [
-        str(t.options.get("sheet", "")) for t in tables.values()
-    ]
-    constant = guess_cancer_type_constant(ctx.vocab, hints)
     column = guess_cancer_type_column(ctx)
     if column is None:
-        return constant
-    named = constant.child("constant").value
+        return guess_cancer_type_constant(ctx.vocab, name_hints(tables.values()))
     col = ctx.profile(column)
+    # Only the column's own file: per-type files (BRCA.rppa.txt) do not name the cohort's type.
+    named = guess_cancer_type_constant(ctx.vocab, name_hints([tables[col.table]]))
+    named = named.child("constant").value
     index = ctx.vocab.cancer_type_index
     codes = {label: index[label] for label in col.labels if label in index}
     others = sorted(col.shown[label] for label, code in codes.items() if code != named)

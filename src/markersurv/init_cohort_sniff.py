@@ -66,7 +66,12 @@ def where_of(path: Path) -> dict:
 def read_with(path: Path, options: dict) -> pd.DataFrame:
     """Read the file exactly as the harmonizer will with these table options."""
     table = TableSpec("draft", str(path), (path,), options)
-    return read_file(CohortSpec("draft", "draft", {}, {"draft": table}), table, path)
+    try:
+        return read_file(CohortSpec("draft", "draft", {}, {"draft": table}), table, path)
+    except InputFileError as error:
+        for problem in error.problems:
+            problem.where.cohort = None  # there is no cohort yet
+        raise InputFileError(*error.problems) from None
 
 
 def nonempty(row) -> list:
