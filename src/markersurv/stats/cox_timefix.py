@@ -34,12 +34,18 @@ def merge_close_times(time: np.ndarray, tolerance: float = TIMEFIX_TOLERANCE) ->
     Therneau, T. M. (2023). survival: Survival Analysis. R package version 3.5, ``aeqSurv``
     and the vignette "Roundoff error and tied times".
     """
-    distinct = np.unique(time)
+    order = np.argsort(time, kind="stable")
+    ordered = time[order]
+    first = np.r_[True, ordered[1:] != ordered[:-1]]
+    distinct = ordered[first]
     if distinct.size < 2:
         return time
     gap = np.diff(distinct)
     tied = (gap <= tolerance) | (gap / np.mean(np.abs(distinct)) <= tolerance)
     if not tied.any():
         return time
-    cuts = distinct[np.r_[True, ~tied]]
-    return cuts[np.searchsorted(cuts, time, side="right") - 1]
+    starts_chain = np.r_[True, ~tied]
+    chain_of_distinct = np.cumsum(starts_chain) - 1
+    merged = np.empty_like(time)
+    merged[order] = distinct[starts_chain][chain_of_distinct[np.cumsum(first) - 1]]
+    return merged
