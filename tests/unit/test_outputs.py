@@ -1,0 +1,130 @@
+"""Outputs: atomic, deterministic, spreadsheet-safe; a failed harmonization writes nothing."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from markersurv.errors import HarmonizationError
+from markersurv.outputs import (
+    atomic_path,
+    neutralize_formulas,
+    write_json,
+    write_parquet,
+    write_tsv,
+)
+from markersurv.steps import harmonize_cohort_step
+from tests.helpers_cohort import REPO, base_spec, clinical, write_cohort
+
+
+def test_tsv_format(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "a": [1 / 3, np.nan, 1e-20],
+            "b": ["x", None, "=cmd|' /C calc'!A0"],
+            "c": pd.array([1, None, 0], dtype="Int8"),
+        }
+    )
+    write_tsv(frame, tmp_path / "t.tsv")
+    text = (tmp_path / "t.tsv").read_bytes().decode()
+    assert "\r" not in text
+    lines = text.split("\n")
+    assert lines[0] == "a\tb\tc"
+    assert lines[1] == "0.333333333333333\tx\t1"
+    assert lines[2] == "NA\tNA\tNA"
+    assert lines[3] == "1e-20\t'=cmd|' /C calc'!A0\t0"
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [("=1+1", "'=1+1"), ("+A1", "'+A1"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"), ("a=b", "a=b")],
+)
+def test_text_that_a_spreadsheet_would_run_is_neutralized(cell, safe):
+    assert neutralize_formulas(pd.DataFrame({"a": [cell]}))["a"].tolist() == [safe]
+
+
+def test_numbers_are_never_prefixed():
+    frame = pd.DataFrame({"x": [-1.5, 2.0], "y": pd.array([-1, 2], dtype="Int64")})
+    pd.testing.assert_frame_equal(neutralize_formulas(frame), frame)
+
+
+def test_neutralize_leaves_the_input_alone():
+    frame = pd.DataFrame({"a": ["=1"]})
+    neutralize_formulas(frame)
+    assert frame["a"].tolist() == ["=1"]
+
+
+def test_parquet_bytes_are_reproducible(tmp_path):
+    frame = pd.DataFrame({"id": ["b", "a"], "v": [1.5, np.nan]}, index=[7, 3])
+    write_parquet(frame, tmp_path / "one.parquet")
+    write_parquet(frame.copy(), tmp_path / "two.parquet")
+    assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "two.parquet").read_bytes()
+    back = pd.read_parquet(tmp_path / "one.parquet")
+    assert back.index.tolist() == [0, 1] and back["id"].tolist() == ["b", "a"]
+
+
+def test_json_with_numpy_scalars(tmp_path):
+    write_json({"n": np.int64(3), "x": np.float64(0.5), "ok": np.bool_(True)}, tmp_path / "f.json")
+    text = (tmp_path / "f.json").read_text()
+    assert json.loads(text) == {"n": 3, "x": 0.5, "ok": True} and text.endswith("}\n")
+    with pytest.raises(TypeError):
+        write_json({"bad": object()}, tmp_path / "g.json")
+    assert not (tmp_path / "g.json").exists()
+
+
+def test_atomic_path_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "sub" / "out.tsv"
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("partial")
+        raise RuntimeError("writer failed")
+    assert list((tmp_path / "sub").iterdir()) == []
+
+
+def test_atomic_path_replaces_an_existing_file_only_on_success(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("new")
+        raise RuntimeError
+    assert target.read_text() == "old"
+    with atomic_path(target) as tmp:
+        tmp.write_text("new")
+    assert target.read_text() == "new" and len(list(tmp_path.iterdir())) == 1
+
+
+def step(tmp_path, rows):
+    spec = base_spec()
+    spec["tables"]["clinical"]["path"] = "{data}/clinical.csv"
+    spec_path = write_cohort(tmp_path / "in", spec, clinical(*rows))
+    config = {
+        "data_dirs": {"data": str(tmp_path / "in")},
+        "vocabulary_dir": str(REPO / "resources" / "vocab"),
+        "markers": [{"id": "il6"}, {"id": "pstat3"}],
+        "endpoints": [{"id": "os"}],
+    }
+    out = tmp_path / "out"
+    paths = [out / n for n in ("patients.parquet", "exclusions.tsv", "flow.json", "qc.parquet")]
+    harmonize_cohort_step(str(spec_path), config, *map(str, paths))
+    return paths
+
+
+def test_harmonize_step_writes_all_four_outputs_reproducibly(tmp_path):
+    rows = [["P1", "2", "10", "1"], ["P1", "2", "10", "1"], ["P2", "<1", "20", "0"]]
+    first = [p.read_bytes() for p in step(tmp_path / "a", rows)]
+    second = [p.read_bytes() for p in step(tmp_path / "b", rows)]
+    assert first == second
+    exclusions = pd.read_csv(tmp_path / "a" / "out" / "exclusions.tsv", sep="\t", dtype=str)
+    assert exclusions[["source_file", "source_row", "reason"]].values.tolist() == [
+        ["{data}/clinical.csv", "3", "duplicate_row"]
+    ]
+    patients = pd.read_parquet(tmp_path / "a" / "out" / "patients.parquet")
+    assert len(patients) == 2 and "P1" not in patients.to_csv()
+
+
+def test_harmonize_step_writes_nothing_on_error(tmp_path):
+    with pytest.raises(HarmonizationError, match="negative follow-up"):
+        step(tmp_path, [["P1", "2", "10", "1"], ["P2", "2", "-10", "1"]])
+    assert not (tmp_path / "out").exists()

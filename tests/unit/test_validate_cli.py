@@ -1,0 +1,107 @@
+"""``markersurv validate SPEC...``: exit status, and every problem of a spec in one pass."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+import yaml
+
+from markersurv import validate
+from tests.helpers_cohort import REPO, base_spec, clinical, write_cohort
+
+CONFIG = {
+    "vocabulary_dir": str(REPO / "resources" / "vocab"),
+    "markers": [{"id": "il6"}, {"id": "pstat3"}],
+    "endpoints": [{"id": "os"}],
+}
+
+
+def run_validate(tmp_path, *specs, extra=()):
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(CONFIG))
+    parser = argparse.ArgumentParser(prog="markersurv validate")
+    validate.add_arguments(parser)
+    args = parser.parse_args(
+        [*map(str, specs), "--config", str(config), "--data-dir", f"data={tmp_path}", *extra]
+    )
+    return validate.run(args)
+
+
+def placeholder_spec(cohort="t1", **changes):
+    spec = base_spec(cohort, **changes)
+    for table in spec["tables"].values():
+        table["path"] = "{data}/" + table["path"]
+    return spec
+
+
+def test_valid_spec_exits_zero_with_a_summary(tmp_path, capsys):
+    spec_path = write_cohort(
+        tmp_path,
+        placeholder_spec(),
+        clinical(["P1", "2", "10", "1"], ["P1", "2", "10", "1"], ["P2", "", "5", "0"]),
+    )
+    assert run_validate(tmp_path, spec_path) == 0
+    out = capsys.readouterr().out
+    assert "ok: 1 patients" in out and "'duplicate_row': 1" in out and "'no_marker_value': 1" in out
+
+
+def test_headers_only_does_not_read_values(tmp_path, capsys):
+    spec_path = write_cohort(tmp_path, placeholder_spec(), clinical(["P1", "x", "-1", "?"]))
+    assert run_validate(tmp_path, spec_path, extra=["--headers-only"]) == 0
+    assert capsys.readouterr().out.strip().endswith(": ok")
+    assert run_validate(tmp_path, spec_path) == 1
+
+
+def test_several_problems_reported_in_one_pass(tmp_path, capsys):
+    spec = placeholder_spec(
+        markers={
+            "il6": {"column": "il6", "unit": "pg/dL"},
+            "pstat3": {"table": "assay", "column": "pSTAT3", "scale": "h_score"},
+        }
+    )
+    spec["tables"]["assay"] = {"path": "{data}/assay.csv", "id_column": "pid"}
+    spec["endpoints"]["os"]["time"]["column"] = "OS_days"
+    spec_path = write_cohort(tmp_path, spec, clinical(["P1", "2", "10", "1"]))
+    assert run_validate(tmp_path, spec_path) == 1
+    err = capsys.readouterr().err
+    assert "INVALID" in err and "3 problems:" in err
+    assert "no file matches '{data}/assay.csv'" in err
+    assert "unknown unit or scale 'pg/dL'" in err and "Closest: 'pg/mL'" in err
+    assert "column 'OS_days'" in err and "Closest: 'os_days'" in err
+
+
+def test_schema_problems_all_at_once(tmp_path, capsys):
+    spec = placeholder_spec(id="bad id", sex={"column": "sex", "mapping": {}})
+    del spec["provenance"]
+    spec_path = write_cohort(tmp_path, spec, clinical(["P1", "2", "10", "1"]))
+    assert run_validate(tmp_path, spec_path) == 1
+    err = capsys.readouterr().err
+    assert "'provenance' is a required property" in err
+    assert "at id:" in err and "at sex:" in err
+
+
+def test_several_specs_each_reported(tmp_path, capsys):
+    good = write_cohort(
+        tmp_path / "good", placeholder_spec("good"), clinical(["P1", "2", "10", "1"])
+    )
+    bad_spec = placeholder_spec("bad")
+    bad_spec["tables"]["clinical"]["path"] = "{data}/bad/clinical.csv"
+    bad = write_cohort(tmp_path / "bad", bad_spec, {})
+    assert run_validate(tmp_path / "good", good) == 0
+    assert run_validate(tmp_path, bad, good) == 1
+    captured = capsys.readouterr()
+    assert f"{bad}: INVALID" in captured.err
+
+
+@pytest.mark.parametrize("missing", ["spec", "data_dir"])
+def test_missing_spec_file_or_placeholder(tmp_path, capsys, missing):
+    spec_path = write_cohort(tmp_path, placeholder_spec(), clinical(["P1", "2", "10", "1"]))
+    if missing == "spec":
+        assert run_validate(tmp_path, tmp_path / "nope.yaml") == 1
+        assert "file not found" in capsys.readouterr().err
+    else:
+        text = spec_path.read_text().replace("{data}", "{elsewhere}")
+        spec_path.write_text(text)
+        assert run_validate(tmp_path, spec_path) == 1
+        assert "placeholder {elsewhere} is not defined" in capsys.readouterr().err
