@@ -28,7 +28,12 @@ from markersurv.init_cohort_fields import (
 )
 from markersurv.init_cohort_ids import TableIds, guess_table_ids
 from markersurv.init_cohort_markers import guess_markers
-from markersurv.init_cohort_profile import missing_tokens_in, profiles_of, quote_values
+from markersurv.init_cohort_profile import (
+    cell_texts,
+    missing_tokens_in,
+    profiles_of,
+    quote_values,
+)
 from markersurv.init_cohort_sniff import SniffedTable, sniff_table
 from markersurv.init_cohort_yaml import Node, checks_of, mapping, remark, render, to_data
 from markersurv.readers import field_columns
@@ -276,10 +281,16 @@ def draft_cohort_spec(
     names = table_names(paths)
     tables = {name: sniff_table(path) for name, path in zip(names, paths, strict=True)}
     known = {t.lower() for t in DEFAULT_MISSING_TOKENS}
-    missing = {n: missing_tokens_in(t.frame, known) for n, t in tables.items()}
+    texts = {n: cell_texts(t.frame) for n, t in tables.items()}
+    missing = {n: missing_tokens_in(texts[n], known) for n in tables}
     profiles = {
         n: profiles_of(
-            n, t.frame, missing[n], t.options.get("decimal", "."), t.options.get("thousands")
+            n,
+            t.frame,
+            texts[n],
+            missing[n],
+            t.options.get("decimal", "."),
+            t.options.get("thousands"),
         )
         for n, t in tables.items()
     }

@@ -169,7 +169,9 @@ def date_formats(col: ColumnProfile) -> list[str]:
     workbooks store them, always read)."""
     if not col.n or col.numeric_share > 0.5:
         return []
-    text = col.text
+    text = pd.Series(col.text.unique())
+    if not text.str.contains(r"\d[-/.]\d", regex=True).all():
+        return []
 
     def reads(cells, fmt):
         return pd.to_datetime(cells, format=fmt, errors="coerce").notna().to_numpy()

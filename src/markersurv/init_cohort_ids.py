@@ -74,10 +74,10 @@ def choose_normalizer(
     def repeats(options: dict) -> int:
         return sum(id_set(ids[n], options)[1] for n in long_tables)
 
-    plain = overlaps({})
+    plain, plain_repeats = overlaps({}), repeats({})
     best, best_why, best_found, best_score = {}, "", plain, -1.0
     for options, why in NORMALIZERS:
-        if options and repeats(options) > repeats({}):
+        if options and repeats(options) > plain_repeats:
             continue
         found = overlaps(options)
         score = sum(m / max(n, 1) for n, m in found.values())

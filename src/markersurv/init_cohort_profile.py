@@ -48,7 +48,12 @@ def has_phrase(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return any(tokens[i : i + n] == phrase for i in range(len(tokens) - n + 1))
 
 
-def missing_tokens_in(frame: pd.DataFrame, known: set[str]) -> dict[str, list[str]]:
+def cell_texts(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """Every data column's cells as stripped text (computed once, used by every guess)."""
+    return {column: cell_text(frame[column]) for column in field_columns(frame)}
+
+
+def missing_tokens_in(texts: dict[str, pd.Series], known: set[str]) -> dict[str, list[str]]:
     """Missing-value tokens written in the table, beyond ``known`` (lower case), each with the
     columns it appears in: common words, bracketed forms such as '[Not Available]', and
     sentinel numbers such as -999 in otherwise non-negative numeric columns."""
@@ -60,8 +65,7 @@ def missing_tokens_in(frame: pd.DataFrame, known: set[str]) -> dict[str, list[st
         if column not in found.setdefault(key, []):
             found[key].append(column)
 
-    for column in field_columns(frame):
-        text = cell_text(frame[column])
+    for column, text in texts.items():
         for value in text.unique():
             if value.lower() in known:
                 continue
@@ -90,6 +94,7 @@ class ColumnProfile:
     missing_tokens: tuple[str, ...]
     decimal: str = "."
     thousands: str | None = None
+    cells: pd.Series | None = None  # the cells as stripped text, when already computed
 
     @cached_property
     def tokens(self) -> tuple[str, ...]:
@@ -102,7 +107,7 @@ class ColumnProfile:
     @cached_property
     def text(self) -> pd.Series:
         """Non-missing cells as stripped text."""
-        text = cell_text(self.raw)
+        text = cell_text(self.raw) if self.cells is None else self.cells
         tokens = {t.lower() for t in self.missing_tokens}
         return text[(text != "") & ~text.str.lower().isin(tokens)]
 
@@ -158,13 +163,16 @@ class ColumnProfile:
     @cached_property
     def labels(self) -> Counter:
         """Normalized labels (as vocabularies match them) and their counts."""
-        return Counter(self.text.map(normalize_label))
+        labels: Counter = Counter()
+        for value, count in self.text.value_counts(sort=False).items():
+            labels[normalize_label(value)] += int(count)
+        return labels
 
     @cached_property
     def shown(self) -> dict[str, str]:
         """Normalized label -> the first way it is written in the file."""
         shown: dict[str, str] = {}
-        for value in self.text:
+        for value in self.text.unique():
             shown.setdefault(normalize_label(value), value)
         return shown
 
@@ -190,11 +198,11 @@ class ColumnProfile:
 
 
 def profiles_of(
-    name: str, frame: pd.DataFrame, missing_tokens, decimal: str, thousands: str | None
+    name: str, frame: pd.DataFrame, texts, missing_tokens, decimal: str, thousands: str | None
 ) -> list[ColumnProfile]:
     tokens = tuple(missing_tokens) + DEFAULT_MISSING_TOKENS
     return [
-        ColumnProfile(name, column, i, frame[column], tokens, decimal, thousands)
+        ColumnProfile(name, column, i, frame[column], tokens, decimal, thousands, texts[column])
         for i, column in enumerate(field_columns(frame))
     ]
 

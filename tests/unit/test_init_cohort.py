@@ -652,3 +652,26 @@ def test_generic_wide_matrix_is_flagged_for_a_person(tmp_path):
     assert "id_normalizer" not in draft.spec["tables"]["matrix"]
     assert draft.spec["markers"]["il6"] == {"column": "IL6_pg_ml", "unit": "pg/mL"}
     assert {"tables.matrix.orientation", "endpoints.os", "cancer_type"} <= check_paths(draft)
+
+
+def test_real_tcga_files_draft_as_the_tcga_spec_says(tcga_dir, tmp_path):
+    reference = yaml.safe_load((REPO / "config" / "cohorts" / "tcga.yaml").read_text())
+    files = [tcga_dir / "TCGA-CDR-SupplementalTableS1.xlsx", tcga_dir / "rppa" / "ACC.rppa.txt"]
+    draft = draft_of(files, tcga_dir, "tcga", cohort_id="tcga")
+    spec = draft.spec
+    cdr = spec["tables"]["TCGA_CDR_SupplementalTableS1"]
+    assert cdr["sheet"] == reference["tables"]["cdr"]["sheet"]
+    assert cdr["id_column"] == reference["tables"]["cdr"]["id_column"]
+    assert set(cdr["missing_tokens"]) >= set(reference["tables"]["cdr"]["missing_tokens"]) - {
+        "#N/A"
+    }
+    rppa = spec["tables"]["ACC_rppa"]
+    assert rppa["feature_column"] == reference["tables"]["rppa"]["feature_column"]
+    for field in ("cancer_type", "age", "sex", "stage", "endpoints"):
+        assert spec[field] == reference[field], field
+    assert spec["markers"]["pstat3"] == {**reference["markers"]["pstat3"], "table": "ACC_rppa"}
+    # Durations without a unit in their names: days, from the magnitude, to be confirmed.
+    units = {f"endpoints.{e}.time" for e in ("os", "pfi", "dss", "dfi")}
+    assert check_paths(draft) == ALWAYS | units
+    summary = validated(spec, tmp_path, {"tcga": str(tcga_dir)}, ("os",))
+    assert summary["patients"] == 46
