@@ -12,6 +12,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/harmonize.smk"
 include: "workflow/rules/survival.smk"
 include: "workflow/rules/pool.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -11,7 +11,7 @@ import pandas as pd
 from markersurv import __version__
 from markersurv.harmonize import Settings, harmonize_cohort
 from markersurv.merge import marker_qc_summary, merge_exclusions, merge_flow, merge_patients
-from markersurv.outputs import write_json, write_parquet, write_tsv
+from markersurv.outputs import write_atomic, write_json, write_parquet, write_tsv
 from markersurv.pseudonym import load_key
 from markersurv.spec import endpoint_ids, load_cohort_spec, marker_ids
 from markersurv.vocab import Vocabulary
@@ -139,3 +139,44 @@ def pool_results_step(analysis_dirs: list[str], config: dict, outputs: dict[str,
     tables = finalize_tables(parts, settings)
     for name, path in outputs.items():
         write_tsv(tables.get(name, pd.DataFrame()), path)
+
+
+def read_tables(paths: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """Result tables by name (empty files give empty frames)."""
+    tables = {}
+    for name, path in paths.items():
+        size = Path(path).stat().st_size
+        tables[name] = (
+            pd.read_csv(
+                path, sep="\t", na_values=["NA"], keep_default_na=False, dtype={"cohort": str}
+            )
+            if size > 1
+            else pd.DataFrame()
+        )
+    return tables
+
+
+def write_narrative_step(
+    patients_path: str,
+    flow_path: str,
+    table_paths: dict[str, str],
+    config: dict,
+    outputs: dict[str, str],
+) -> None:
+    """The narrative page (REMARK checklist, methods, flow, Table 1, results, cautions)."""
+    from markersurv.analysis.settings import AnalysisSettings
+    from markersurv.reporting.association import spearman_by_type
+    from markersurv.reporting.narrative import narrative_html
+    from markersurv.reporting.table_one import table_one
+
+    settings = AnalysisSettings.from_config(config)
+    patients = pd.read_parquet(patients_path)
+    flow = json.loads(Path(flow_path).read_text())
+    tables = read_tables(table_paths)
+    one = table_one(patients, settings.markers, settings.endpoints)
+    first, second = (settings.markers + (None,))[:2]
+    association = spearman_by_type(patients, first, second) if second else pd.DataFrame()
+    write_tsv(one, outputs["table_one"])
+    write_tsv(association, outputs["association"])
+    html = narrative_html(config, settings, flow, one, association, tables)
+    write_atomic(outputs["narrative"], lambda tmp: tmp.write_text(html))

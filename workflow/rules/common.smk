@@ -69,6 +69,7 @@ def analysis_tables(wildcards):
 def all_outputs():
     return [
         *[f"{RESULTS}/tables/{name}.tsv" for name in FINAL_TABLES],
+        f"{RESULTS}/report/narrative.html",
         f"{HARMONIZED}/patients.tsv",
         f"{HARMONIZED}/patients.parquet",
         f"{HARMONIZED}/exclusions.tsv",

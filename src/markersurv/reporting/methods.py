@@ -1,0 +1,137 @@
+"""Methods text generated from the run's config and the versions of the libraries used."""
+
+from __future__ import annotations
+
+import platform
+from html import escape
+from importlib.metadata import PackageNotFoundError, version
+
+from markersurv.analysis.settings import AnalysisSettings
+
+PACKAGES = (
+    "markersurv",
+    "numpy",
+    "scipy",
+    "pandas",
+    "scikit-learn",
+    "lifelines",
+    "matplotlib",
+    "seaborn",
+    "snakemake",
+)
+CONF_TYPES = {"log": "log (as R's survfit default)", "log-log": "log-log", "plain": "plain"}
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def methods_paragraphs(
+    config: dict, settings: AnalysisSettings, n_cohorts: int, synthetic: bool
+) -> list[tuple[str, str]]:
+    """(heading, text) pairs; plain text, escaped when rendered."""
+    s = settings
+    policy = {
+        "half": "half the limit (LOD/2)",
+        "sqrt2": "LOD/sqrt(2)",
+        "exclude": "missing (flag kept)",
+    }[config.get("detection_limit_policy", "half")]
+    covariates = ", ".join(s.covariates) or "none"
+    data = (
+        f"{n_cohorts} cohort(s) were harmonized from their source files as declared in one "
+        "spec per cohort. Follow-up times are in months (1 month = 30.4375 days). Serum IL-6 "
+        "was converted to pg/mL (ng/L equal; ng/mL x 1000; pmol/L x 20.9, from the 20.9 kDa "
+        "molar mass of the mature IL-6 chain); tumour expression platforms and pSTAT3 scoring "
+        "systems were kept on their own scales. Values below a detection limit were set to "
+        f"{policy} and flagged. Each marker was transformed (log2 for concentrations, "
+        "log2(x+1) for RNA-seq counts, none for scores) and standardized within cohort and "
+        "cancer type (mean 0, SD 1), so hazard ratios are per 1 SD. Stages were collapsed to "
+        "I-IV and grouped early (0-II) or late (III-IV). Every source record is either in the "
+        "patient table or in the exclusions ledger with a reason."
+    )
+    if synthetic:
+        data += " The data analysed are SYNTHETIC (simulated from a stated truth)."
+    km = (
+        "Survival was estimated by Kaplan-Meier with Greenwood variances and pointwise "
+        f"{s.conf_level:.0%} confidence intervals on the {CONF_TYPES[s.km_conf_type]} scale; "
+        "median survival and its interval follow R's survfit. Marker groups were formed "
+        "within each cohort: above vs at-or-below the median, tertiles and quartiles "
+        "(quantile type 7)"
+        + (", fixed cutpoints" if "fixed" in s.cut_methods else "")
+        + ". Groups were compared by the log-rank test (k-group, and the test for trend over "
+        "ordered groups), stratified by cohort when cohorts were pooled."
+    )
+    cox = (
+        f"Cox proportional-hazards models used the {s.ties.capitalize()} approximation for "
+        "tied times, fitted by Newton-Raphson with step halving (as R's coxph); a fit that did "
+        "not converge, or whose log-likelihood fell below the null model's, is reported as not "
+        "estimable rather than as numbers. Pooled analyses within a cancer type were "
+        "stratified by cohort. Models: the continuous marker (per 1 SD), the median split, "
+        f"the marker adjusted for {covariates}, each clinical covariate alone, the IL-6 x "
+        "pSTAT3 interaction, and a restricted cubic spline of the marker with knots at the "
+        + ", ".join(f"{k:.0%}" for k in s.spline_knots)
+        + " quantiles (likelihood-ratio test "
+        "of nonlinearity). Wald, likelihood-ratio and score tests and Harrell's concordance "
+        f"are reported. Models with fewer than {s.min_events} events were not fitted."
+    )
+    missing = (
+        "Missing covariates were handled by complete-case analysis."
+        if s.missing_covariates == "complete_case"
+        else f"Missing covariates were multiply imputed (m = {s.imputations}, chained "
+        "equations with posterior draws, the event indicator and Nelson-Aalen cumulative "
+        "hazard in the imputation model) and estimates combined by Rubin's rules."
+    )
+    ph = (
+        "Proportional hazards were assessed by the score test of survival 3.x's cox.zph "
+        f"(time transform {s.ph_transform}), per term and globally; a term with p < "
+        f"{s.ph_alpha} is flagged."
+    )
+    cut = (
+        "Optimal cutpoints (exploratory) maximize the standardized log-rank statistic between "
+        f"the {s.cutpoint_minprop:.0%} and {s.cutpoint_maxprop:.0%} quantiles of each cohort; "
+        "their p-values are corrected for the search by Lausen and Schumacher (1994, capped "
+        "at 1) and by Hothorn and Lausen (2003; exact up to "
+        f"{s.hl_exact_max_n} patients, normal approximation of the permutation distributions "
+        f"above). A {s.cv_folds}-fold cross-validated cutpoint (seed {s.seed}) gives the "
+        "hazard ratio of a split chosen without the patients it labels."
+    )
+    pooling = (
+        "Log hazard ratios were pooled across the cohorts of each cancer type, and across "
+        f"cancer types, by random effects ({s.meta_method} primary; DerSimonian-Laird also "
+        "reported" + ("; Knapp-Hartung adjustment" if s.knapp_hartung else "") + "), with "
+        "tau^2, I^2, Cochran's Q and the 95% prediction interval. Benjamini-Hochberg q-values "
+        "control the false discovery rate within each declared family of primary tests (one "
+        "model kind across all cancer types, markers and endpoints); the family is named in "
+        "each table row."
+    )
+    added = (
+        "The added prognostic value of each marker is the change in Harrell's concordance "
+        "from the clinical model to clinical + marker, with a percentile bootstrap interval "
+        f"({s.bootstrap_replicates} replicates, seed {s.seed}, risk scores held fixed), and "
+        "the likelihood-ratio test of the marker added to the clinical model."
+    )
+    versions = ", ".join(f"{k} {v}" for k, v in library_versions().items())
+    return [
+        ("Data and harmonization", data),
+        ("Kaplan-Meier and log-rank", km),
+        ("Cox models", cox),
+        ("Missing data", missing),
+        ("Proportional hazards", ph),
+        ("Cutpoints", cut),
+        ("Pooling and multiplicity", pooling),
+        ("Added value", added),
+        ("Software", f"Computed with {versions}."),
+    ]
+
+
+def methods_html(paragraphs: list[tuple[str, str]]) -> str:
+    return "\n".join(
+        f'<h3 id="methods-{i}">{escape(h)}</h3>\n<p>{escape(t)}</p>'
+        for i, (h, t) in enumerate(paragraphs)
+    )

@@ -1,0 +1,181 @@
+"""The report's narrative page: REMARK checklist, methods, flow, Table 1, results, cautions.
+
+One self-contained HTML page with anchors (the checklist links to its sections). Every string
+that comes from data or config is escaped.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+import pandas as pd
+
+from markersurv.reporting.cautions import cautions
+from markersurv.reporting.methods import methods_html, methods_paragraphs
+from markersurv.reporting.remark import remark_html
+
+STYLE = """
+body{font-family:system-ui,sans-serif;max-width:70em;margin:1em auto;color:#222}
+table{border-collapse:collapse;margin:.5em 0;font-size:.9em}
+td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}
+th{background:#f3f3f3}.synthetic{background:#fff3cd;padding:.5em;border:1px solid #e0c36c}
+"""
+
+
+def frame_html(frame: pd.DataFrame, float_digits: int = 3) -> str:
+    def cell(value):
+        if isinstance(value, float | np.floating):
+            return "NA" if not np.isfinite(value) else f"{value:.{float_digits}g}"
+        return escape(str(value))
+
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
+    body = "\n".join(
+        "<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
+
+
+def flow_frame(flow: dict) -> pd.DataFrame:
+    rows = []
+    for cohort in flow["cohorts"]:
+        for table, counts in cohort["tables"].items():
+            reasons = "; ".join(f"{k}: {v}" for k, v in counts["excluded"].items()) or "-"
+            rows.append(
+                {
+                    "cohort": cohort["cohort"],
+                    "table": table,
+                    "records": counts["records"],
+                    "included": counts["included"],
+                    "excluded (reason: n)": reasons,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def type_frame(flow: dict, endpoints) -> pd.DataFrame:
+    rows = []
+    for code, counts in flow["by_cancer_type"].items():
+        row = {
+            "cancer type": code,
+            "cohorts": ", ".join(counts["cohorts"]),
+            "records": counts["records"],
+            "patients": counts["included"],
+        }
+        for marker, n in counts["with_marker"].items():
+            row[f"with {marker}"] = n
+        for e in endpoints:
+            row[f"{e}: n / events"] = (
+                f"{counts['endpoints'][e]['n']} / {counts['endpoints'][e]['events']}"
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def results_frame(cox: pd.DataFrame) -> pd.DataFrame:
+    primary = cox[
+        (cox["cohort"] == "all")
+        & cox["family"].isin(["continuous", "dichotomized:median", "adjusted"])
+    ]
+    columns = [
+        "cancer_type",
+        "marker",
+        "endpoint",
+        "model",
+        "term",
+        "n",
+        "events",
+        "hr",
+        "hr_lower",
+        "hr_upper",
+        "p",
+        "q",
+        "ph_p",
+        "status",
+    ]
+    return primary[columns].sort_values(["model", "cancer_type", "marker", "endpoint"])
+
+
+def narrative_html(
+    config: dict,
+    settings,
+    flow: dict,
+    table_one: pd.DataFrame,
+    association: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+) -> str:
+    synthetic = any(c.get("synthetic") for c in flow["cohorts"])
+    paragraphs = methods_paragraphs(config, settings, len(flow["cohorts"]), synthetic)
+    parts = [
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>markersurv report'
+        f"</title><style>{STYLE}</style></head><body>",
+        "<h1>markersurv report</h1>",
+    ]
+    if synthetic:
+        synthetic_ids = ", ".join(c["cohort"] for c in flow["cohorts"] if c.get("synthetic"))
+        parts.append(
+            f'<p class="synthetic">SYNTHETIC data: cohorts {escape(synthetic_ids)} '
+            "were simulated (markersurv simulate, fixed seeds); results illustrate "
+            "the pipeline, not biology.</p>"
+        )
+    parts += [
+        '<h2 id="remark">REMARK checklist</h2>',
+        remark_html(),
+        '<h2 id="methods">Methods</h2>',
+        methods_html(paragraphs),
+        '<h2 id="flow">Patient flow</h2>',
+        f"<p>{flow['records']} source records (rows of every table of every cohort): "
+        f"{flow['excluded']} were excluded or merged into another record (reasons "
+        f"below), and the other {flow['records'] - flow['excluded']} were joined into "
+        f"the {flow['patients']} patients who entered analysis.</p>",
+        frame_html(flow_frame(flow)),
+        frame_html(type_frame(flow, settings.endpoints)),
+        '<h2 id="table-one">Table 1: patient characteristics</h2>',
+        frame_html(table_one),
+        '<h2 id="association">IL-6 and pSTAT3</h2>',
+        "<p>Spearman correlation of the standardized markers per cancer type (95% CI, "
+        "Fisher z with the Bonett-Wright variance).</p>",
+        frame_html(association),
+        '<h2 id="results">Primary results (pooled within cancer type)</h2>',
+        "<p>Hazard ratios per 1 SD (continuous, adjusted) or high vs low (median "
+        "split); q = Benjamini-Hochberg within each model family.</p>",
+    ]
+    if "cox" in tables and len(tables["cox"]):
+        parts.append(frame_html(results_frame(tables["cox"])))
+    if "pooled" in tables and len(tables["pooled"]):
+        pooled = tables["pooled"]
+        pooled = pooled[pooled["method"] == settings.meta_method]
+        parts += [
+            '<h2 id="pooled">Random-effects pooling</h2>',
+            frame_html(
+                pooled[
+                    [
+                        "scope",
+                        "marker",
+                        "endpoint",
+                        "model",
+                        "k",
+                        "hr",
+                        "hr_lower",
+                        "hr_upper",
+                        "p",
+                        "tau2",
+                        "i2",
+                        "q_p",
+                        "pi_lower",
+                        "pi_upper",
+                        "status",
+                    ]
+                ]
+            ),
+        ]
+    notes = cautions(tables, settings)
+    parts += [
+        '<h2 id="cautions">Cautions</h2>',
+        "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>"
+        if notes
+        else "<p>None.</p>",
+        "</body></html>",
+    ]
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,129 @@
+"""Table 1: patient characteristics per cohort and cancer type, with missing values shown."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from markersurv.stats.km import kaplan_meier
+
+STAGES = ("0", "I", "II", "III", "IV")
+
+
+def _share(count: int, total: int) -> str:
+    return f"{count} ({100 * count / total:.0f}%)" if total else "0"
+
+
+def _median_iqr(values: pd.Series) -> str:
+    values = values.dropna()
+    if values.empty:
+        return "-"
+    q1, q2, q3 = np.quantile(values, [0.25, 0.5, 0.75])
+    return f"{q2:.3g} ({q1:.3g}-{q3:.3g})"
+
+
+def group_rows(data: pd.DataFrame, markers, endpoints) -> list[dict]:
+    """Rows (variable, level, value, missing) describing one group of patients."""
+    n = len(data)
+    rows = [{"variable": "patients", "level": "", "value": str(n), "missing": ""}]
+    rows.append(
+        {
+            "variable": "age, years",
+            "level": "median (IQR)",
+            "value": _median_iqr(data["age"]),
+            "missing": str(data["age"].isna().sum()),
+        }
+    )
+    for level in ("female", "male"):
+        rows.append(
+            {
+                "variable": "sex",
+                "level": level,
+                "value": _share(int((data["sex"] == level).sum()), n),
+                "missing": "",
+            }
+        )
+    rows[-1]["missing"] = str(data["sex"].isna().sum())
+    for level in STAGES:
+        count = int((data["stage"] == level).sum())
+        if count or level != "0":
+            rows.append(
+                {"variable": "stage", "level": level, "value": _share(count, n), "missing": ""}
+            )
+    rows.append(
+        {
+            "variable": "stage",
+            "level": "group only (e.g. I/II NOS)",
+            "value": str(int((data["stage"].isna() & data["stage_group"].notna()).sum())),
+            "missing": str(int(data["stage_group"].isna().sum())),
+        }
+    )
+    for marker in markers:
+        present = data[marker].notna() | data[f"{marker}_below_lod"].astype(bool)
+        for scale, values in data[present].groupby(f"{marker}_scale", sort=True):
+            rows.append(
+                {
+                    "variable": marker,
+                    "level": f"median (IQR), {scale}",
+                    "value": f"{_median_iqr(values[marker])}, n = {len(values)}",
+                    "missing": "",
+                }
+            )
+        rows.append(
+            {
+                "variable": marker,
+                "level": "not measured",
+                "value": "",
+                "missing": str(int((~present).sum())),
+            }
+        )
+        rows.append(
+            {
+                "variable": marker,
+                "level": "below detection limit",
+                "value": _share(
+                    int(data[f"{marker}_below_lod"].astype(bool).sum()), int(present.sum())
+                ),
+                "missing": "",
+            }
+        )
+    for endpoint in endpoints:
+        time, event = data[f"{endpoint}_time"], data[f"{endpoint}_event"]
+        known = time.notna() & event.notna()
+        events = int(event[known].sum())
+        follow_up = "-"
+        if known.sum() and (event[known] == 0).any():
+            reverse = kaplan_meier(time[known].to_numpy(float), 1 - event[known].to_numpy(float))
+            follow_up = f"{reverse.median:.3g}" if np.isfinite(reverse.median) else "not reached"
+        rows.append(
+            {
+                "variable": endpoint,
+                "level": "events",
+                "value": _share(events, int(known.sum())),
+                "missing": str(int((~known).sum())),
+            }
+        )
+        rows.append(
+            {
+                "variable": endpoint,
+                "level": "median follow-up, months (reverse KM)",
+                "value": follow_up,
+                "missing": "",
+            }
+        )
+    return rows
+
+
+def table_one(patients: pd.DataFrame, markers, endpoints) -> pd.DataFrame:
+    """Tidy Table 1: cancer_type, cohort (or ``all``), variable, level, value, missing."""
+    out = []
+    for cancer_type, by_type in patients.groupby("cancer_type", sort=True):
+        cohorts = [("all", by_type)] + list(by_type.groupby("cohort", sort=True))
+        for cohort, data in cohorts:
+            out += [
+                {"cancer_type": cancer_type, "cohort": cohort, **row}
+                for row in group_rows(data, markers, endpoints)
+            ]
+    return pd.DataFrame(
+        out, columns=["cancer_type", "cohort", "variable", "level", "value", "missing"]
+    )

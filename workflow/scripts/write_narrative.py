@@ -1,0 +1,12 @@
+from markersurv.logs import run_logged
+from markersurv.steps import write_narrative_step
+
+run_logged(
+    snakemake.log[0],
+    write_narrative_step,
+    snakemake.input.patients,
+    snakemake.input.flow,
+    snakemake.params.tables,
+    snakemake.params.config,
+    dict(snakemake.output.items()),
+)
