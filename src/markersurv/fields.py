@@ -68,7 +68,7 @@ def cell_text(values: pd.Series) -> pd.Series:
             return str(int(v))
         return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
 
-    return values.map(one).str.strip()
+    return values.map(one).astype(object).str.strip()
 
 
 def is_missing(text: pd.Series, missing_tokens) -> pd.Series:
