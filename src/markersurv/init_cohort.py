@@ -298,15 +298,11 @@ def draft_cohort_spec(
     ids = guess_table_ids(ctx, tables)
     fields = guess_fields(ctx, tables)
     unreadable = unreadable_tokens(ctx, fields)
+    written = [spec_path(t.path, data_dirs or {}) for t in tables.values()]
+    written = [spec_path(t.path, data_dirs or {}) for t in tables.values()]
     table_nodes = [
-        table_node(
-            name,
-            table,
-            spec_path(table.path, data_dirs or {}),
-            ids,
-            missing_node(missing[name], unreadable.get(name, {})),
-        )
-        for name, table in tables.items()
+        table_node(name, table, path, ids, missing_node(missing[name], unreadable.get(name, {})))
+        for (name, table), path in zip(tables.items(), written, strict=True)
     ]
     age = next((n for n in fields if n.key == "age"), None)
     nodes = [
@@ -332,7 +328,7 @@ def draft_cohort_spec(
     text = render(
         nodes,
         [
-            f"Cohort spec drafted by `markersurv init-cohort` from {', '.join(map(str, paths))}.",
+            f"Cohort spec drafted by `markersurv init-cohort` from {', '.join(written)}.",
             "Comments say what was guessed and why; every 'CHECK:' needs a person's decision. "
             "Then run `markersurv validate` on this file.",
         ],

@@ -21,35 +21,18 @@ UNIT_WORDS = {
     "years": {"years", "year", "yr", "yrs", "y", "ans", "annees", "jahre"},
 }
 TIME_WORDS = {
-    "time",
-    "duration",
-    "survival",
-    "survie",
-    "followup",
-    "follow",
-    "fu",
-    "tte",
-    "length",
-    "interval",
-}
+    "futime", "time", "duration", "survival", "survie", "followup", "follow", "fu", "tte", "length",
+    "interval"
+}  # fmt: skip
 EVENT_WORDS = {
-    "status",
-    "event",
-    "events",
-    "vital",
-    "censor",
-    "censored",
-    "cens",
-    "statut",
-    "dead",
-    "death",
-    "died",
-    "deces",
-    "indicator",
-    "flag",
-    "outcome",
-    "etat",
-}
+    "fustat", "delta", "status", "event", "events", "vital", "censor", "censored", "cens", "statut",
+    "dead", "death", "died", "deces", "indicator", "flag", "outcome", "etat"
+}  # fmt: skip
+# Bare names of a follow-up time or status (R's survival data use futime and fustat).
+GENERIC_WORDS = {
+    "time", "futime", "status", "fustat", "event", "censor", "censored", "cens", "delta",
+    "followup", "follow", "up", "fu", "lfu", "duration"
+}  # fmt: skip
 # Endpoint ids by the words naming them; the specific ones first, overall survival last.
 ENDPOINT_NAMES = [
     ("pfs", [("pfs",), ("progression", "free"), ("sans", "progression"), ("progression",),
@@ -61,8 +44,7 @@ ENDPOINT_NAMES = [
     ("rfs", [("rfs",), ("relapse",), ("recurrence",)]),
     ("efs", [("efs",), ("event", "free")]),
     ("os", [("os",), ("overall",), ("survie", "globale"), ("vital",), ("death",), ("dead",),
-            ("died",), ("deces",), ("survival",), ("survie",), ("followup",), ("follow",),
-            ("fu",), ("lfu",)]),
+            ("died",), ("deces",), ("survival",), ("survie",)]),
 ]  # fmt: skip
 DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d")
 ISO_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
@@ -81,12 +63,17 @@ DATE_ROLES = [
 
 # -- endpoints from durations ------------------------------------------------------------------
 def endpoint_of(col: ColumnProfile) -> tuple[str | None, float]:
-    """Endpoint id named by a column and how clearly (3: abbreviation, 2: phrase, 1: word)."""
+    """Endpoint id named by a column and how clearly (3: abbreviation, 2: phrase, 1: word;
+    0.5: a bare 'time' or 'status' naming no endpoint, taken as overall survival)."""
     for endpoint, phrases in ENDPOINT_NAMES:
         for phrase in phrases:
             if has_phrase(col.tokens, phrase):
                 strength = 3.0 if phrase == (endpoint,) else 2.0 if len(phrase) > 1 else 1.0
                 return endpoint, strength
+    units = set().union(*UNIT_WORDS.values())
+    rest = {t for t in col.tokens if t not in units}
+    if rest and rest <= GENERIC_WORDS:
+        return "os", 0.5
     return None, 0.0
 
 
@@ -159,7 +146,14 @@ def guess_duration_endpoints(ctx: Context) -> list[Node]:
         time, event = ctx.best(times.get(endpoint, [])), ctx.best(events.get(endpoint, []))
         if time is None or event is None:
             continue
-        nodes.append(mapping(endpoint, [time_node(ctx, time[1]), event_node(ctx, event[1])]))
+        checks = []
+        if max(endpoint_of(time[1])[1], endpoint_of(event[1])[1]) < 1:
+            checks.append(
+                f"{time[1].name!r} and {event[1].name!r} name no endpoint: overall survival "
+                "assumed; rename the key (pfs, dss, ...) if they measure another endpoint"
+            )
+        children = [time_node(ctx, time[1]), event_node(ctx, event[1])]
+        nodes.append(mapping(endpoint, children, checks=checks))
     return nodes
 
 

@@ -675,3 +675,33 @@ def test_real_tcga_files_draft_as_the_tcga_spec_says(tcga_dir, tmp_path):
     assert check_paths(draft) == ALWAYS | units
     summary = validated(spec, tmp_path, {"tcga": str(tcga_dir)}, ("os",))
     assert summary["patients"] == 46
+
+
+@pytest.mark.parametrize(
+    "time_name, event_name, events, unit, checks",
+    [
+        ("survival_days", "vital_status", ("Alive", "Dead"), "days", set()),
+        ("PFS.time.weeks", "PFS", (0, 1), "weeks", set()),
+        ("follow-up (years)", "status", (0, 1), "years", {"endpoints.os"}),
+        ("futime", "fustat", (0, 1), "days", {"endpoints.os", "endpoints.os.time"}),
+    ],
+)
+def test_time_and_status_columns(tmp_path, time_name, event_name, events, unit, checks):
+    rng = np.random.default_rng(2)
+    scale = {"days": 3000, "weeks": 400, "years": 9}[unit]
+    frame = pd.DataFrame(
+        {
+            "pid": [f"Q{i}" for i in range(30)],
+            "il6_pg_ml": np.round(rng.lognormal(1, 0.5, 30), 2),
+            time_name: np.round(rng.uniform(0.1, 1, 30) * scale, 1),
+            event_name: [events[i % 2] for i in range(30)],
+        }
+    )
+    path = tmp_path / "melanoma_series.csv"
+    frame.to_csv(path, index=False)
+    draft = draft_of([path], tmp_path)
+    endpoint = "pfs" if event_name == "PFS" else "os"
+    assert draft.spec["endpoints"] == {
+        endpoint: {"time": {"column": time_name, "unit": unit}, "event": {"column": event_name}}
+    }
+    assert check_paths(draft) == ALWAYS | checks
