@@ -150,7 +150,14 @@ class RiskSets:
         With ``k/d`` Efron's fraction for the k-th of ``d`` tied deaths, the denominators are
         ``S0 - (k/d) D0`` (risk-set sum minus a share of the tied deaths' sum); Breslow's are
         ``S0``. Score and information are sums over deaths of the risk-set mean and covariance
-        of the covariates under those weights, as in Therneau & Grambsch (2000), section 3.3.
+        of the covariates under those weights.
+
+        References
+        ----------
+        Efron, B. (1977). The efficiency of Cox's likelihood function for censored data.
+        *J Am Stat Assoc* 72, 557-565.
+        Therneau, T. M. and Grambsch, P. M. (2000). *Modeling Survival Data: Extending the Cox
+        Model*. Springer, section 3.3.
         """
         z, dead_rows = self.z, self.dead_rows
         eta = beta @ z
@@ -190,7 +197,12 @@ def independent_columns(info: np.ndarray, toler: float) -> np.ndarray:
 
     A pivot (the column's variance left after the preceding kept columns) below
     ``toler`` times the largest diagonal element, or not finite, marks the column as aliased,
-    the rule of R's ``cholesky2`` (survival package); it then takes no part in the solve.
+    the rule of R's ``cholesky2``; it then takes no part in the solve.
+
+    References
+    ----------
+    Therneau, T. M. (2023). survival: Survival Analysis. R package version 3.5,
+    ``cholesky2.c``, ``chsolve2.c`` and ``chinv2.c``.
     """
     p = info.shape[0]
     kept = np.zeros(p, dtype=bool)

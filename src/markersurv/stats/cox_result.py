@@ -64,6 +64,13 @@ class CoxFit:
         iterate: 0 for a constant or collinear column, a large value for a coefficient that ran
         off to infinity, so the ranking reflects the fit. NaN when the whole fit is not
         estimable.
+
+    References
+    ----------
+    Therneau, T. M. and Grambsch, P. M. (2000). *Modeling Survival Data: Extending the Cox
+    Model*. Springer, section 3.4 (Wald, score and likelihood-ratio tests).
+    Therneau, T. M. (2023). survival: Survival Analysis. R package version 3.5,
+    ``summary.coxph`` and ``coxph.wtest``.
     """
 
     terms: tuple[str, ...]
@@ -120,7 +127,8 @@ class CoxFit:
         """Global Wald test ``b' V^-1 b`` on the non-aliased terms: (chisq, df, p).
 
         NaN when the fit is not estimable or a coefficient may be infinite (the Wald statistic
-        of a divergent coefficient means nothing).
+        of a divergent coefficient means nothing). R's printed summary rounds this statistic to
+        two decimals; its p-value, and this one, use the unrounded value.
         """
         keep = np.isfinite(self.coef)
         if self.status == "not_estimable" or keep.sum() != self.df:
