@@ -26,6 +26,7 @@ MONTHS_PER_UNIT = {
 ROMAN = {"I": "I", "II": "II", "III": "III", "IV": "IV", "1": "I", "2": "II", "3": "III", "4": "IV"}
 STAGE_RULE = re.compile(r"^(?:STAGE)?(IV|III|II|I|[1-4])(?:[A-C][0-9]?)?$")
 MAX_SHOWN = 5
+INTEGRAL_TEXT = re.compile(r"^([+-]?\d+)\.0+$")
 
 
 def fail(
@@ -61,14 +62,15 @@ def first_bad_file(bad: pd.DataFrame) -> dict:
 
 
 def cell_text(values: pd.Series) -> pd.Series:
-    """Cells as stripped text; integral numbers as integers (Excel stores 1 as 1.0)."""
+    """Cells as stripped text; integral numbers as integers (Excel stores 1 as 1.0, and a
+    CSV written from a float column with blanks says '1.0')."""
 
     def one(v):
         if isinstance(v, float | np.floating) and np.isfinite(v) and float(v).is_integer():
             return str(int(v))
         return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
 
-    return values.map(one).astype(object).str.strip()
+    return values.map(one).astype(object).str.strip().str.replace(INTEGRAL_TEXT, r"\1", regex=True)
 
 
 def is_missing(text: pd.Series, missing_tokens) -> pd.Series:
