@@ -100,18 +100,30 @@ def newton_raphson(
     """
     beta = np.array(init, dtype=float)
     loglik_init, score, info = _evaluate(risk_sets, beta)
-    kept = kept_init = independent_columns(info, toler_chol)
-    newton_step = solve_kept(info, score, kept)
-    score_test = float(score @ newton_step)
-    if max_iter == 0 or not np.isfinite(loglik_init):
+    kept_init = independent_columns(info, toler_chol)
+    finite = _all_finite(loglik_init, score, info)
+    newton_step = solve_kept(info, score, kept_init) if finite else np.zeros_like(beta)
+    start = dict(
+        loglik_init=loglik_init,
+        kept_init=kept_init,
+        score_test=float(score @ newton_step) if finite else float("nan"),
+    )
+    if max_iter == 0 or not finite:
         return NewtonResult(
-            beta, loglik_init, score, info, kept, loglik_init, score_test, kept_init, 0, False, 0
+            beta,
+            loglik_init,
+            score,
+            info,
+            kept_init,
+            **start,
+            iterations=0,
+            converged=False,
+            halvings=0,
         )
 
     best = loglik_init
     candidate = beta + step * newton_step
-    halving = 0
-    halvings = 0
+    halving = halvings = 0
     for iteration in range(1, max_iter + 1):
         loglik, score, info = _evaluate(risk_sets, candidate)
         kept = independent_columns(info, toler_chol)
@@ -123,12 +135,10 @@ def newton_raphson(
                 score,
                 info,
                 kept,
-                loglik_init,
-                score_test,
-                kept_init,
-                iteration,
-                True,
-                halvings,
+                **start,
+                iterations=iteration,
+                converged=True,
+                halvings=halvings,
             )
         if not finite or loglik < best:
             halving += 1
@@ -148,10 +158,8 @@ def newton_raphson(
         score,
         info,
         kept,
-        loglik_init,
-        score_test,
-        kept_init,
-        max_iter,
-        False,
-        halvings,
+        **start,
+        iterations=max_iter,
+        converged=False,
+        halvings=halvings,
     )
