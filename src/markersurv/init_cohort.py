@@ -244,7 +244,11 @@ def guess_fields(ctx: Context, tables: dict[str, SniffedTable]) -> list[Node]:
         ]
     nodes = [n for n in (cancer, age, sex, stage, dates) if n is not None]
     nodes += [mapping("markers", markers), mapping("endpoints", endpoints), *remarks]
-    unused = [p.name for p in ctx.columns() if not tables[p.table].wide]
+    unused = [
+        p.name
+        for p in ctx.columns()
+        if not tables[p.table].wide and not looks_like_identifier(p.name)
+    ]
     if unused:
         nodes.append(remark("unused", [f"columns not used: {', '.join(map(repr, unused))}"]))
     return nodes

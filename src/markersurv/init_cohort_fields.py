@@ -23,18 +23,9 @@ ID_WORDS = {
 }  # fmt: skip
 ID_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/:-]{0,63}$")
 CANCER_WORDS = {
-    "type",
-    "cancer",
-    "tumor",
-    "tumour",
-    "histology",
-    "histological",
-    "diagnosis",
-    "disease",
-    "entity",
-    "site",
-    "project",
-}
+    "type", "cancer", "tumor", "tumour", "histology", "histological", "diagnosis", "disease",
+    "entity", "site", "project",
+}  # fmt: skip
 SEX_WORDS = {"sex", "gender", "sexe", "geschlecht", "sexo"}
 STAGE_WORDS = {"stage", "stade", "ajcc", "figo", "tnm", "stadium", "estadio", "uicc"}
 
@@ -48,10 +39,10 @@ class Context:
     primary: str
     used: set  # (table, column) pairs already given to a field
 
-    def columns(self, tables=None):
-        for name, profiles in self.profiles.items():
-            if tables is None or name in tables:
-                yield from (p for p in profiles if (p.table, p.name) not in self.used)
+    def columns(self):
+        """Columns of every table not yet given to a field, table by table."""
+        for profiles in self.profiles.values():
+            yield from (p for p in profiles if (p.table, p.name) not in self.used)
 
     def profile(self, node: Node) -> ColumnProfile:
         """The column a field node reads."""
@@ -256,4 +247,5 @@ def guess_stage(ctx: Context) -> Node | None:
 
 def single_letter_tnm(col: ColumnProfile) -> bool:
     """T, N or M category columns (pathologic_T) are not the overall stage."""
-    return bool(set(col.tokens) & {"t", "n", "m"}) and not set(col.tokens) & STAGE_WORDS - {"tnm"}
+    tokens = set(col.tokens)
+    return bool(tokens & {"t", "n", "m"}) and not tokens & (STAGE_WORDS - {"tnm"})

@@ -160,6 +160,14 @@ def pstat3_scale(ctx: Context, col: ColumnProfile, wide: bool) -> tuple[list[Nod
                 f"guessed: pSTAT3 calls {quote_values([col.shown[c] for c in codes])} as binary 1/0"
             ]
             return [Node("scale", "binary"), mapping("map", entries)], notes, checks
+        values = [col.shown[label] for label in col.labels]
+        skeleton = mapping("map", [Node(v, None) for v in values])
+        skeleton.commented = True
+        check = (
+            f"values {quote_values(values)} are not numbers: set `scale:` and uncomment the map "
+            "to give each a number on that scale (null = missing)"
+        )
+        return [Node("scale", "CHECK"), skeleton], ["guessed: pSTAT3 by its name"], [check]
     notes, checks = [], []
     if name is not None:
         scale = ctx.vocab.marker_scale("pstat3", name)

@@ -705,3 +705,13 @@ def test_time_and_status_columns(tmp_path, time_name, event_name, events, unit, 
         endpoint: {"time": {"column": time_name, "unit": unit}, "event": {"column": event_name}}
     }
     assert check_paths(draft) == ALWAYS | checks
+
+
+def test_docstring_examples():
+    import doctest
+
+    from markersurv import init_cohort_profile, init_cohort_yaml
+
+    for module in (init_cohort_profile, init_cohort_yaml):
+        result = doctest.testmod(module)
+        assert result.attempted and not result.failed, module.__name__
