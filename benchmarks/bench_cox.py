@@ -204,7 +204,9 @@ def markdown(rows: list[dict], memory: dict, command: str) -> str:
         "## Cox",
         "",
         f"`{command}` on {today}; {platform.machine()}, Python {platform.python_version()}, "
-        f"numpy {np.__version__}; one thread for every library (OMP/OPENBLAS_NUM_THREADS=1).",
+        f"numpy {np.__version__}; one thread for every library (OMP/OPENBLAS_NUM_THREADS=1); "
+        f"{os.cpu_count()} cores, load average {memory['load'][0]:.1f} at the start and "
+        f"{memory['load'][1]:.1f} at the end (a shared machine: absolute times vary between runs).",
         "",
         "Single Cox fit, 4 covariates (3 normal, 1 binary), Efron ties, convergence tolerance "
         "1e-9 on both sides (R's default `coxph.control()`). *tied*: whole months (few distinct "
@@ -253,7 +255,9 @@ def main(argv=None) -> None:
     if args.memory_probe:
         print(json.dumps(memory_probe(int(args.memory_probe[0]), args.memory_probe[1])))
         return
+    load = os.getloadavg()[0]
     rows, memory = benchmark(args.sizes)
+    memory["load"] = (load, os.getloadavg()[0])
     command = "python benchmarks/bench_cox.py" + (
         ""
         if args.sizes == [10_000, 100_000, 1_000_000]
