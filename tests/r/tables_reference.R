@@ -1,0 +1,548 @@
+# Reference values for the analysis tables of whole cancer types (km, risk_table, logrank,
+# cox, ph, cutpoints, pooled, and the q-values of cox and logrank), recomputed from the
+# harmonized patient rows with R's survival, maxstat and metafor, for
+# tests/stats/test_tables_vs_r.py.
+#
+# Usage: Rscript --vanilla tables_reference.R patients.csv settings.csv out.json
+#   patients.csv: the harmonized patient rows of the cancer types analysed: cancer_type,
+#     cohort, <marker>, <marker>_scale, <marker>_z, <endpoint>_time, <endpoint>_event, age,
+#     sex, stage_group. Numbers are written as C99 hexadecimal floats ("0x1.8p+1"), which
+#     R reads exactly (decimal strings of 17 digits are occasionally read 1 ulp off).
+#   settings.csv: name, value; lists joined by ";" (markers, endpoints, cancer_types in the
+#     order they were analysed, cut_methods, survival_times, risk_table_times, spline_knots,
+#     covariates) and scalars (min_events, min_group_size, conf_level, km_conf_type, ties,
+#     ph_transform, cutpoint_minprop, cutpoint_maxprop).
+# Output: one JSON object holding each table as an object of columns; doubles travel as
+# "%.17g" strings (jsonlite keeps at most 15 significant digits), "NA" where R has no value.
+#
+# The semantics follow DESIGN.md's analysis unit: the population of an analysis is the
+# patients with the marker and the endpoint; cohort "all" pools the cohorts (Cox and
+# log-rank stratified by cohort when there are several) and each cohort is analysed alone;
+# marker groups are formed within each cohort (and marker scale): median split with values
+# equal to the median low, tertiles/quartiles by quantile type 7 with a value equal to a
+# quantile in the lower group, optimal = maxstat's log-rank cutpoint of the cohort.
+suppressPackageStartupMessages({
+  library(survival)
+  library(maxstat)
+  library(metafor)
+  library(jsonlite)
+})
+
+args <- commandArgs(trailingOnly = TRUE)
+patients <- read.csv(args[1], colClasses = "character", na.strings = "")
+settings_table <- read.csv(args[2], colClasses = "character")
+out_path <- args[length(args)]
+
+setting <- function(name) settings_table$value[settings_table$name == name]
+setting_list <- function(name) {
+  value <- setting(name)
+  if (length(value) == 0 || is.na(value) || value == "") character(0) else
+    strsplit(value, ";", fixed = TRUE)[[1]]
+}
+markers <- setting_list("markers")
+endpoints <- setting_list("endpoints")
+cancer_types <- setting_list("cancer_types")
+cut_methods <- setting_list("cut_methods")
+covariates <- setting_list("covariates")
+survival_times <- as.numeric(setting_list("survival_times"))
+risk_times <- as.numeric(setting_list("risk_table_times"))
+spline_knots <- as.numeric(setting_list("spline_knots"))
+min_events <- as.numeric(setting("min_events"))
+min_group_size <- as.numeric(setting("min_group_size"))
+conf_level <- as.numeric(setting("conf_level"))
+km_conf_type <- setting("km_conf_type")
+ties <- setting("ties")
+ph_transform <- setting("ph_transform")
+minprop <- as.numeric(setting("cutpoint_minprop"))
+maxprop <- as.numeric(setting("cutpoint_maxprop"))
+z_conf <- qnorm(1 - (1 - conf_level) / 2)
+
+text_columns <- c("cancer_type", "cohort", "sex", "stage_group", paste0(markers, "_scale"))
+for (column in setdiff(names(patients), text_columns)) {
+  patients[[column]] <- as.numeric(patients[[column]])
+}
+
+LABELS <- list(median = c("low", "high"), tertile = c("T1", "T2", "T3"),
+               quartile = c("Q1", "Q2", "Q3", "Q4"), optimal = c("low", "high"))
+
+# Rows are kept in one environment per table under zero-padded serial numbers (appending to
+# a growing list copies it every time).
+tables <- new.env()
+for (name in c("km", "risk_table", "logrank", "cox", "ph", "cutpoints", "pooled")) {
+  tables[[name]] <- new.env()
+}
+add <- function(table, keys, row) {
+  store <- tables[[table]]
+  assign(sprintf("%09d", length(store) + 1L), c(keys, row), envir = store)
+}
+rows_of <- function(table) {
+  store <- tables[[table]]
+  unname(mget(sort(ls(store)), envir = store))
+}
+
+collect <- function(expr) {
+  caught <- character(0)
+  value <- withCallingHandlers(
+    tryCatch(expr, error = function(e) structure(conditionMessage(e), class = "failed")),
+    warning = function(w) {
+      caught <<- c(caught, conditionMessage(w))
+      invokeRestart("muffleWarning")
+    })
+  list(value = value, warnings = caught)
+}
+
+# Marker groups ----------------------------------------------------------------------------
+
+quantile_groups <- function(x, labels) {
+  k <- length(labels)
+  cuts <- quantile(x, seq_len(k - 1) / k, names = FALSE, type = 7)
+  labels[findInterval(x, cuts, left.open = TRUE) + 1L]
+}
+
+within_cohorts <- function(data, marker, label_one) {
+  out <- rep(NA_character_, nrow(data))
+  scale <- data[[paste0(marker, "_scale")]]
+  scale[is.na(scale)] <- ""
+  key <- paste(data$cohort, scale, sep = "\r")
+  for (k in unique(key)) {
+    rows <- which(key == k)
+    labelled <- label_one(data[[marker]][rows], data$cohort[rows[1]])
+    if (!is.null(labelled)) out[rows] <- labelled
+  }
+  out
+}
+
+optimal_cutpoints <- function(population, marker, endpoint, keys) {
+  found <- list()
+  for (cohort in sort(unique(population$cohort))) {
+    d <- population[population$cohort == cohort, ]
+    tm <- d[[paste0(endpoint, "_time")]]
+    ev <- d[[paste0(endpoint, "_event")]]
+    x <- d[[marker]]
+    row <- list(cohort = cohort, events = as.integer(sum(ev)), cutpoint = NA_real_,
+                statistic = NA_real_, p_lau94 = NA_real_, n_low = NA_integer_,
+                n_high = NA_integer_)
+    if (sum(ev) >= min_events) {
+      res <- collect(maxstat.test(Surv(tm, ev) ~ x, data = data.frame(tm, ev, x),
+                                  smethod = "LogRank", pmethod = "Lau94",
+                                  minprop = minprop, maxprop = maxprop))
+      if (!inherits(res$value, "failed")) {
+        cut <- unname(res$value$estimate)
+        found[[cohort]] <- cut
+        # maxstat's Lausen-Schumacher bound can exceed 1; the pipeline reports it capped.
+        row <- modifyList(row, list(cutpoint = cut, statistic = unname(res$value$statistic),
+                                    p_lau94 = min(1, res$value$p.value),
+                                    n_low = sum(x <= cut), n_high = sum(x > cut)))
+      }
+    }
+    add("cutpoints", keys, row)
+  }
+  found
+}
+
+marker_groups <- function(data, marker, method, cutpoints) {
+  if (method == "optimal") {
+    return(within_cohorts(data, marker, function(x, cohort) {
+      if (is.null(cutpoints[[cohort]])) NULL else ifelse(x <= cutpoints[[cohort]], "low", "high")
+    }))
+  }
+  within_cohorts(data, marker, function(x, cohort) quantile_groups(x, LABELS[[method]]))
+}
+
+# Kaplan-Meier and log-rank --------------------------------------------------------------
+
+km_rows <- function(keys, tm, ev, groups, labels) {
+  for (label in c("all", labels)) {
+    mask <- if (label == "all") !is.na(groups) else !is.na(groups) & groups == label
+    if (!any(mask)) next
+    fit <- survfit(Surv(tm[mask], ev[mask]) ~ 1, conf.type = km_conf_type,
+                   conf.int = conf_level)
+    # One summary() call: the median table and both sets of times (counts are per interval
+    # between consecutive requested times, so the risk-table counts are cumulated).
+    times <- sort(unique(c(survival_times, risk_times)))
+    at <- summary(fit, times = times, extend = TRUE)
+    tab <- at$table
+    row <- list(group = label, n = sum(mask), events = as.integer(sum(ev[mask])),
+                median = unname(tab["median"]),
+                median_lower = unname(tab[grep("LCL", names(tab))]),
+                median_upper = unname(tab[grep("UCL", names(tab))]))
+    for (t in survival_times) {
+      i <- match(t, times)
+      name <- paste0("surv_", format(t))
+      row[[name]] <- at$surv[i]
+      row[[paste0(name, "_lower")]] <- at$lower[i]
+      row[[paste0(name, "_upper")]] <- at$upper[i]
+    }
+    add("km", keys, row)
+    cum_events <- cumsum(at$n.event)
+    cum_censored <- cumsum(at$n.censor)
+    for (t in risk_times) {
+      i <- match(t, times)
+      add("risk_table", keys, list(group = label, time = t, n_risk = as.integer(at$n.risk[i]),
+                                   cum_events = as.integer(cum_events[i]),
+                                   cum_censored = as.integer(cum_censored[i])))
+    }
+  }
+}
+
+logrank_rows <- function(keys, tm, ev, groups, labels, stratum, cutpoint) {
+  present <- !is.na(groups)
+  tm <- tm[present]
+  ev <- ev[present]
+  g <- factor(groups[present], levels = labels)
+  s <- if (is.null(stratum)) NULL else stratum[present]
+  counts <- table(g)
+  small <- any(counts < min_group_size)
+  base <- list(cutpoint = cutpoint, n_low = NA_integer_, n_high = NA_integer_,
+               events_low = NA_integer_, events_high = NA_integer_, small = small)
+  if (length(labels) == 2) {
+    base$n_low <- as.integer(counts[[1]])
+    base$n_high <- as.integer(counts[[2]])
+    base$events_low <- as.integer(sum(ev[g == labels[1]]))
+    base$events_high <- as.integer(sum(ev[g == labels[2]]))
+  }
+  fit <- collect(if (is.null(s)) survdiff(Surv(tm, ev) ~ g) else
+    survdiff(Surv(tm, ev) ~ g + strata(s)))$value
+  ok <- !inherits(fit, "failed")
+  obs <- if (!ok) NA else if (is.matrix(fit$obs)) rowSums(fit$obs) else fit$obs
+  expd <- if (!ok) NA else if (is.matrix(fit$exp)) rowSums(fit$exp) else fit$exp
+  test <- if (length(labels) == 2) "two_group" else "k_group"
+  df <- if (ok) sum(expd > 0) - 1 else NA_real_
+  add("logrank", keys, c(base, list(test = test, chisq = if (ok) fit$chisq else NA_real_,
+                                    df = df,
+                                    p = if (ok) pchisq(fit$chisq, df, lower.tail = FALSE)
+                                    else NA_real_)))
+  if (length(labels) > 2 && substr(labels[1], 1, 1) %in% c("T", "Q")) {
+    # Test for trend from survdiff's O, E and V with scores 1..k: (w'(O-E))^2 / (w'Vw).
+    w <- seq_along(labels)
+    chisq <- if (ok) sum(w * (obs - expd))^2 / drop(t(w) %*% fit$var %*% w) else NA_real_
+    add("logrank", keys, c(base, list(test = "trend", chisq = chisq, df = 1,
+                                      p = pchisq(chisq, 1, lower.tail = FALSE))))
+  }
+}
+
+# Cox models -----------------------------------------------------------------------------
+
+# Restricted cubic spline basis of Harrell's rcspline.eval(x, knots, inclx = TRUE, norm = 2),
+# written out from its definition (Harrell, Regression Modeling Strategies, 2nd ed., 2.4.5).
+rcs_basis <- function(x, knots) {
+  k <- length(knots)
+  cube <- function(v) pmax(v, 0)^3
+  spread <- knots[k] - knots[k - 1]
+  basis <- sapply(seq_len(k - 2), function(j) {
+    (cube(x - knots[j]) - cube(x - knots[k - 1]) * (knots[k] - knots[j]) / spread +
+       cube(x - knots[k]) * (knots[k - 1] - knots[j]) / spread) / (knots[k] - knots[1])^2
+  })
+  cbind(x, basis)
+}
+
+infinite_terms <- function(warnings, p) {
+  flagged <- rep(FALSE, p)
+  for (w in grep("coefficient may be infinite", warnings, value = TRUE)) {
+    numbers <- regmatches(w, gregexpr("[0-9]+", sub(";.*", "", w)))[[1]]
+    flagged[as.integer(numbers)] <- TRUE
+  }
+  flagged
+}
+
+# Fits Surv(time, event) ~ X (+ strata) on the complete rows of X and records one cox row per
+# column of X (named by `terms`) and the cox.zph rows. `grouped` names a single zph term for
+# all columns (the spline); otherwise zph has one term per column.
+fit_model <- function(keys, model, cut_method, tm, ev, X, terms, stratum, grouped = NULL) {
+  X <- as.matrix(X)
+  complete <- stats::complete.cases(X) & is.finite(tm) & is.finite(ev)
+  tm <- tm[complete]
+  ev <- ev[complete]
+  X <- X[complete, , drop = FALSE]
+  s <- if (is.null(stratum)) NULL else stratum[complete]
+  n <- sum(complete)
+  events <- as.integer(sum(ev))
+  blank <- list(coef = NA_real_, se = NA_real_, hr = NA_real_, hr_lower = NA_real_,
+                hr_upper = NA_real_, z = NA_real_, p = NA_real_, lr_p = NA_real_,
+                wald_p = NA_real_, score_p = NA_real_, concordance = NA_real_,
+                ph_p = NA_real_, ph_global_p = NA_real_, infinite = FALSE, fitted = FALSE,
+                r_warnings = "")
+  rows <- lapply(terms, function(term) c(list(model = model, cut_method = cut_method,
+                                              term = term, n = n, events = events), blank))
+  if (events < min_events) {
+    for (row in rows) add("cox", keys, row)
+    return(list(fit = NULL, n = n, events = events))
+  }
+  res <- collect(if (is.null(s)) coxph(Surv(tm, ev) ~ X, ties = ties) else
+    coxph(Surv(tm, ev) ~ X + strata(s), ties = ties))
+  fit <- res$value
+  if (inherits(fit, "failed")) stop(paste(model, unlist(keys), fit, collapse = " "))
+  coef <- unname(coef(fit))
+  se <- unname(sqrt(diag(vcov(fit))))
+  summ <- summary(fit)
+  infinite <- infinite_terms(res$warnings, length(coef))
+  # markersurv reports neither a global Wald test nor cox.zph for a fit in which a
+  # coefficient runs off to infinity (DESIGN: a diverged estimate is never reported as a
+  # number); R computes both from the diverged coefficient, so they are dropped here.
+  wald_p <- if (any(infinite)) NA_real_ else unname(summ$waldtest["pvalue"])
+  zph <- NULL
+  if (!any(is.na(coef)) && !any(infinite)) {
+    zph <- collect(cox.zph(fit, transform = ph_transform, terms = !is.null(grouped)))$value
+    zph_terms <- if (is.null(grouped)) c(terms, "GLOBAL") else c(grouped, "GLOBAL")
+    for (i in seq_along(zph_terms)) {
+      add("ph", keys, list(model = model, cut_method = cut_method, term = zph_terms[i],
+                           chisq = zph$table[i, "chisq"], df = zph$table[i, "df"],
+                           p = zph$table[i, "p"]))
+    }
+  }
+  for (j in seq_along(terms)) {
+    row <- rows[[j]]
+    row$coef <- coef[j]
+    row$se <- se[j]
+    row$hr <- exp(coef[j])
+    row$hr_lower <- exp(coef[j] - z_conf * se[j])
+    row$hr_upper <- exp(coef[j] + z_conf * se[j])
+    row$z <- coef[j] / se[j]
+    row$p <- 2 * pnorm(-abs(coef[j] / se[j]))
+    row$lr_p <- unname(summ$logtest["pvalue"])
+    row$wald_p <- wald_p
+    row$score_p <- unname(summ$sctest["pvalue"])
+    row$concordance <- unname(fit$concordance["concordance"])
+    if (!is.null(zph)) {
+      row$ph_p <- zph$table[if (is.null(grouped)) j else 1L, "p"]
+      row$ph_global_p <- zph$table["GLOBAL", "p"]
+    }
+    row$infinite <- infinite[j]
+    row$fitted <- TRUE
+    row$r_warnings <- paste(res$warnings, collapse = "; ")
+    add("cox", keys, row)
+  }
+  list(fit = fit, n = n, events = events)
+}
+
+covariate_matrix <- function(data) {
+  columns <- list(
+    age = data$age,
+    sex = ifelse(data$sex == "male", 1, ifelse(data$sex == "female", 0, NA)),
+    stage_group = ifelse(data$stage_group == "late", 1,
+                         ifelse(data$stage_group == "early", 0, NA)))
+  as.data.frame(columns[covariates], optional = TRUE)
+}
+
+spline_rows <- function(keys, tm, ev, z, name, stratum, linear) {
+  present <- is.finite(z)
+  knots <- quantile(z[present], spline_knots, names = FALSE, type = 7)
+  if (length(unique(knots)) < length(spline_knots)) return()
+  basis <- matrix(NA_real_, length(z), length(knots) - 1)
+  basis[present, ] <- rcs_basis(z[present], knots)
+  terms <- paste0(name, "_rcs", seq_len(ncol(basis)))
+  spline <- fit_model(keys, "spline", "none", tm, ev, basis, terms, stratum, grouped = name)
+  fitted <- !is.null(spline$fit) && !is.null(linear$fit)
+  chisq <- if (fitted) 2 * (spline$fit$loglik[2] - linear$fit$loglik[2]) else NA_real_
+  add("cox", keys, list(model = "spline", cut_method = "none", term = "nonlinearity",
+                        n = spline$n, events = spline$events,
+                        p = pchisq(chisq, length(knots) - 2, lower.tail = FALSE),
+                        fitted = fitted))
+}
+
+two_group_cutpoint <- function(keys, method, data, marker, groups, cutpoints) {
+  if (method == "optimal") {
+    value <- cutpoints[[keys$cohort]]
+    return(if (is.null(value)) NA_real_ else value)
+  }
+  if (keys$cohort == "all") return(NA_real_)
+  max(data[[marker]][!is.na(groups) & groups == "low"])
+}
+
+analyse_marker <- function(keys, data, stratum, marker, endpoint, cutpoints) {
+  tm <- data[[paste0(endpoint, "_time")]]
+  ev <- data[[paste0(endpoint, "_event")]]
+  for (method in c(cut_methods, "optimal")) {
+    labels <- LABELS[[method]]
+    groups <- marker_groups(data, marker, method, cutpoints)
+    if (all(is.na(groups))) next
+    method_keys <- c(keys, list(cut_method = method))
+    km_rows(method_keys, tm, ev, groups, labels)
+    cutpoint <- if (length(labels) == 2)
+      two_group_cutpoint(keys, method, data, marker, groups, cutpoints) else NA_real_
+    logrank_rows(method_keys, tm, ev, groups, labels, stratum, cutpoint)
+    if (length(labels) == 2) {
+      high <- ifelse(is.na(groups), NA_real_, as.numeric(groups == "high"))
+      fit_model(keys, "dichotomized", method, tm, ev, high, paste0(marker, "_high"), stratum)
+    }
+  }
+  z_name <- paste0(marker, "_z")
+  z <- data[[z_name]]
+  linear <- fit_model(keys, "continuous", "none", tm, ev, z, z_name, stratum)
+  clinical <- covariate_matrix(data)
+  for (name in names(clinical)) {
+    fit_model(keys, "clinical", "none", tm, ev, clinical[[name]], name, stratum)
+  }
+  fit_model(keys, "adjusted", "none", tm, ev, cbind(z, as.matrix(clinical)),
+            c(z_name, names(clinical)), stratum)
+  spline_rows(keys, tm, ev, z, z_name, stratum, linear)
+}
+
+analyse_joint <- function(keys, data, stratum, first, second, endpoint) {
+  tm <- data[[paste0(endpoint, "_time")]]
+  ev <- data[[paste0(endpoint, "_event")]]
+  a <- marker_groups(data, first, "median")
+  b <- marker_groups(data, second, "median")
+  groups <- ifelse(is.na(a) | is.na(b), NA_character_,
+                   paste0(first, "_", a, "&", second, "_", b))
+  # first marker's level varies slowest: il6_low&pstat3_low, il6_low&pstat3_high, ...
+  labels <- c(sapply(c("low", "high"), function(x) {
+    paste0(first, "_", x, "&", second, "_", c("low", "high"))
+  }))
+  method_keys <- c(keys, list(cut_method = "median"))
+  km_rows(method_keys, tm, ev, groups, labels)
+  logrank_rows(method_keys, tm, ev, groups, labels, stratum, NA_real_)
+  za <- data[[paste0(first, "_z")]]
+  zb <- data[[paste0(second, "_z")]]
+  terms <- c(paste0(first, "_z"), paste0(second, "_z"), paste0(first, "_z:", second, "_z"))
+  fit_model(keys, "interaction", "none", tm, ev, cbind(za, zb, za * zb), terms, stratum)
+}
+
+datasets <- function(population) {
+  cohorts <- sort(unique(population$cohort))
+  out <- list(list(cohort = "all", data = population,
+                   stratum = if (length(cohorts) > 1) population$cohort else NULL))
+  for (cohort in cohorts) {
+    out[[length(out) + 1L]] <- list(cohort = cohort,
+                                    data = population[population$cohort == cohort, ],
+                                    stratum = NULL)
+  }
+  out
+}
+
+# Analyses --------------------------------------------------------------------------------
+
+for (cancer_type in cancer_types) {
+  of_type <- patients[patients$cancer_type == cancer_type, ]
+  for (endpoint in endpoints) {
+    tm_col <- paste0(endpoint, "_time")
+    ev_col <- paste0(endpoint, "_event")
+    with_endpoint <- of_type[!is.na(of_type[[tm_col]]) & !is.na(of_type[[ev_col]]), ]
+    if (nrow(with_endpoint) == 0) next
+    for (marker in markers) {
+      population <- with_endpoint[!is.na(with_endpoint[[marker]]), ]
+      if (nrow(population) == 0) next
+      base <- list(cancer_type = cancer_type, endpoint = endpoint, marker = marker)
+      cutpoints <- optimal_cutpoints(population, marker, endpoint, base)
+      for (ds in datasets(population)) {
+        analyse_marker(c(list(cancer_type = cancer_type, cohort = ds$cohort,
+                              endpoint = endpoint, marker = marker)),
+                       ds$data, ds$stratum, marker, endpoint, cutpoints)
+      }
+    }
+    if (length(markers) >= 2) {
+      both <- with_endpoint[!is.na(with_endpoint[[markers[1]]]) &
+                              !is.na(with_endpoint[[markers[2]]]), ]
+      if (nrow(both) == 0) next
+      for (ds in datasets(both)) {
+        keys <- list(cancer_type = cancer_type, cohort = ds$cohort, endpoint = endpoint,
+                     marker = paste0(markers[1], "&", markers[2]))
+        analyse_joint(keys, ds$data, ds$stratum, markers[1], markers[2], endpoint)
+      }
+    }
+  }
+}
+
+rows_frame <- function(rows) {
+  columns <- unique(unlist(lapply(rows, names)))
+  as.data.frame(lapply(setNames(columns, columns), function(column) {
+    values <- lapply(rows, function(r) if (is.null(r[[column]])) NA else r[[column]])
+    unlist(values)
+  }), stringsAsFactors = FALSE)
+}
+cox <- rows_frame(rows_of("cox"))
+logrank <- rows_frame(rows_of("logrank"))
+
+# Pooling: metafor rma (z test) on the per-cohort marker estimates within a cancer type, and
+# on the cohort "all" estimates across cancer types for pan-cancer. A study enters when R
+# fitted it with a finite, non-infinite coefficient.
+pooled_models <- list(continuous = "none", dichotomized = "median", adjusted = "none")
+usable <- cox$fitted & !is.na(cox$coef) & !cox$infinite & !is.na(cox$se) & cox$se > 0
+usable[is.na(usable)] <- FALSE
+pool <- function(keys, estimates, labels) {
+  for (method in c("REML", "DL")) {
+    row <- list(method = method, k = length(estimates$coef),
+                cohorts = paste(labels, collapse = ","))
+    if (length(estimates$coef) >= 2) {
+      res <- collect(rma(yi = estimates$coef, sei = estimates$se, method = method, test = "z"))
+      fit <- res$value
+      if (inherits(fit, "failed")) {
+        row$error <- as.character(fit)
+      } else {
+        pred <- predict(fit, transf = exp)
+        row <- c(row, list(log_hr = as.numeric(fit$beta), se = fit$se,
+                           hr = exp(as.numeric(fit$beta)), hr_lower = exp(fit$ci.lb),
+                           hr_upper = exp(fit$ci.ub), p = fit$pval, tau2 = fit$tau2,
+                           i2 = fit$I2, q_stat = fit$QE, q_p = fit$QEp,
+                           pi_lower = pred$pi.lb, pi_upper = pred$pi.ub,
+                           r_warnings = paste(res$warnings, collapse = "; ")))
+      }
+    }
+    add("pooled", keys, row)
+  }
+}
+for (model in names(pooled_models)) {
+  for (endpoint in endpoints) {
+    for (marker in markers) {
+      term <- if (model == "dichotomized") paste0(marker, "_high") else paste0(marker, "_z")
+      of_term <- cox$model == model & cox$cut_method == pooled_models[[model]] &
+        cox$term == term & cox$endpoint == endpoint & cox$marker == marker
+      keys <- list(endpoint = endpoint, marker = marker, model = model, term = term)
+      for (cancer_type in cancer_types) {
+        per_cohort <- of_term & cox$cancer_type == cancer_type & cox$cohort != "all"
+        if (sum(per_cohort) < 2) next
+        chosen <- per_cohort & usable
+        pool(c(list(scope = cancer_type), keys), cox[chosen, ], cox$cohort[chosen])
+      }
+      across <- of_term & cox$cohort == "all"
+      if (!any(across)) next
+      chosen <- across & usable
+      pool(c(list(scope = "pan-cancer"), keys), cox[chosen, ], cox$cancer_type[chosen])
+    }
+  }
+}
+
+# q-values: p.adjust(BH) within each family of primary tests of the pooled (cohort "all")
+# analyses across every cancer type analysed.
+marker_z <- paste0(cox$marker, "_z")
+cox$family <- ifelse(
+  cox$cohort != "all", NA_character_,
+  ifelse(cox$model == "clinical", paste0("clinical:", cox$term),
+  ifelse(cox$model %in% c("continuous", "adjusted") & cox$term == marker_z, cox$model,
+  ifelse(cox$model == "dichotomized" & cox$term == paste0(cox$marker, "_high"),
+         paste0("dichotomized:", cox$cut_method),
+  ifelse(cox$model == "spline" & cox$term == "nonlinearity", "spline:nonlinearity",
+  ifelse(cox$model == "interaction" & grepl(":", cox$term, fixed = TRUE), "interaction",
+         NA_character_))))))
+cox$q <- NA_real_
+# A diverged (infinite) coefficient is not a test, so it is not in its family.
+tested <- cox$fitted & !(cox$infinite %in% TRUE)
+for (family in unique(na.omit(cox$family))) {
+  rows <- which(cox$family == family)
+  cox$q[rows] <- p.adjust(ifelse(tested[rows], cox$p[rows], NA_real_), method = "BH")
+}
+logrank$family <- ifelse(logrank$cohort == "all",
+                         paste(logrank$cut_method, logrank$test, sep = ":"), NA)
+logrank$q <- NA_real_
+for (family in unique(na.omit(logrank$family))) {
+  rows <- which(logrank$family == family)
+  # Groups below the minimum size are not tested, so they are not in the family.
+  p <- ifelse(logrank$small[rows], NA_real_, logrank$p[rows])
+  logrank$q[rows] <- p.adjust(p, method = "BH")
+}
+
+# Tables travel column-wise (far faster to write than lists of rows).
+columns <- function(frame) {
+  lapply(as.list(frame), function(x) if (is.double(x)) sprintf("%.17g", x) else x)
+}
+result <- list(
+  km = columns(rows_frame(rows_of("km"))),
+  risk_table = columns(rows_frame(rows_of("risk_table"))),
+  ph = columns(rows_frame(rows_of("ph"))), cutpoints = columns(rows_frame(rows_of("cutpoints"))),
+  pooled = columns(rows_frame(rows_of("pooled"))), cox = columns(cox),
+  logrank = columns(logrank),
+  versions = list(R = R.version.string, survival = as.character(packageVersion("survival")),
+                  maxstat = as.character(packageVersion("maxstat")),
+                  metafor = as.character(packageVersion("metafor")))
+)
+writeLines(toJSON(result, na = "string", auto_unbox = FALSE), out_path)
