@@ -39,7 +39,10 @@ def to_float(text: pd.Series, decimal: str, thousands: str | None) -> pd.Series:
         text = text.str.replace(thousands, "", regex=False)
     if decimal != ".":
         text = text.str.replace(decimal, ".", regex=False)
-    return pd.to_numeric(text, errors="coerce")
+    # Python's float is correctly rounded; pandas' to_numeric can be off in the last bits
+    # ('0.015259917137778684' -> 0.0152599171377786), so exported doubles would not
+    # read back as themselves.
+    return pd.Series([float(t) if t else np.nan for t in text], index=text.index, dtype=float)
 
 
 @dataclass
