@@ -38,6 +38,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	python benchmarks/bench_harmonize.py
+	python benchmarks/bench_cox.py
 
 clean:
 	rm -rf results logs .snakemake

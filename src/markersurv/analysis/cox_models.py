@@ -196,6 +196,8 @@ def fit_model(
                 "model": model,
                 "cut_method": cut_method,
                 "term": term,
+                # Names the model a GLOBAL row belongs to (the clinical models share keys).
+                "model_terms": ",".join(X.columns),
                 "chisq": r.chisq,
                 "df": r.df,
                 "p": r.p,

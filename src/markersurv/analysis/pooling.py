@@ -201,4 +201,10 @@ def finalize_tables(
         lr = tables["logrank"]
         family = (lr["cut_method"] + ":" + lr["test"]).where(lr["cohort"] == "all")
         tables["logrank"] = add_q(lr, family)
-    return tables
+    return {name: leading_first(frame) for name, frame in tables.items()}
+
+
+def leading_first(frame: pd.DataFrame) -> pd.DataFrame:
+    """DESIGN's leading columns first, in their order, then the rest as they were."""
+    leading = [c for c in LEADING if c in frame.columns]
+    return frame[leading + [c for c in frame.columns if c not in leading]]

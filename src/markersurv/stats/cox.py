@@ -108,6 +108,16 @@ def _term_reasons(names, values, event, res: NewtonResult, infinite) -> list[str
     return notes
 
 
+def linear_predictor(values: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """``values @ coef`` summed column by column, so that patients with identical covariates
+    get bit-identical scores whatever the memory layout (a BLAS product may not), and their
+    pairs stay tied in the concordance, as in R."""
+    out = np.zeros(values.shape[0])
+    for j, b in enumerate(coef):
+        out += values[:, j] * b
+    return out
+
+
 def fit_cox(
     time,
     event,
@@ -234,7 +244,7 @@ def fit_cox(
         note="; ".join(notes),
         term_status=tuple("ok" if ok else "not_estimable" for ok in estimable),
         term_note=tuple(term_notes),
-        linear_predictor=frozen(values @ coef),
+        linear_predictor=frozen(linear_predictor(values, coef)),
         **data,
         **stats,
     )
