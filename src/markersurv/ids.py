@@ -34,7 +34,7 @@ def normalize_ids(raw: pd.Series, options: dict) -> tuple[pd.Series, pd.Series |
     >>> ids.tolist(), codes.tolist()
     (['TCGA-OR-A5J2', 'TCGA-OR-A5J2'], [1, 11])
     """
-    ids = raw.map(id_text)
+    ids = raw.map(id_text).astype(object)
     ids = ids.where(raw.notna(), "")
     if options.get("strip", True):
         ids = ids.str.strip()
