@@ -212,8 +212,8 @@ def spline_rows(
     linear = (
         fit_model(
             "continuous",
-            time,
-            event,
+            time[present],
+            event[present],
             z[present],
             None if strata is None else np.asarray(strata)[present],
             settings,
