@@ -77,7 +77,12 @@ def added_value_row(
         c_clinical=c_clin, c_full=c_full, c_diff=c_full - c_clin, lr_chisq=chisq, lr_df=df, lr_p=p
     )
     notes = [fit_full.note, fit_clin.note]
-    if settings.bootstrap_replicates and len(t) <= MAX_PAIRWISE_N:
+    degraded = "warning" in (fit_full.status, fit_clin.status)
+    if not np.isfinite(c_full - c_clin):
+        # Every event at one time, or no one at risk after an event: no comparable pair.
+        notes.append("concordance not defined: no comparable pairs of patients")
+        degraded = True
+    elif settings.bootstrap_replicates and len(t) <= MAX_PAIRWISE_N:
         diffs = bootstrap_concordance_difference(
             t,
             e,
@@ -89,10 +94,16 @@ def added_value_row(
         )
         diffs = diffs[np.isfinite(diffs)]
         alpha = 1 - settings.conf_level
-        row["c_diff_lower"], row["c_diff_upper"] = np.quantile(diffs, [alpha / 2, 1 - alpha / 2])
+        if diffs.size:
+            row["c_diff_lower"], row["c_diff_upper"] = np.quantile(
+                diffs, [alpha / 2, 1 - alpha / 2]
+            )
+        else:
+            notes.append("bootstrap CI not computed: no replicate had comparable pairs")
+            degraded = True
     elif settings.bootstrap_replicates:
         notes.append(f"bootstrap CI not computed above {MAX_PAIRWISE_N} patients")
-    if "warning" in (fit_full.status, fit_clin.status):
+    if degraded:
         row["status"] = "warning"
     row["note"] = "; ".join(dict.fromkeys(n for n in notes if n))
     return row
