@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from markersurv.errors import CohortSpecError, Location, Problem, closest, did_you_mean
@@ -39,6 +40,7 @@ def read_field_references(
     refs: list[FieldRef] = []
     problems: list[Problem] = []
     for name, table in spec.tables.items():
+        problems += id_normalizer_problems(spec, name, table.options.get("id_normalizer", {}))
         decimal = table.options.get("decimal", ".")
         if table.options.get("thousands") == decimal:
             # With one mark for both, '1,5' would be read as 15.
@@ -146,6 +148,36 @@ def read_field_references(
                 continue
             add("marker", f"{marker}#{i}", source, path, marker=marker, scale=scale)
     return refs, problems
+
+
+def id_normalizer_problems(spec: CohortSpec, table: str, options: dict) -> list[Problem]:
+    """The normalizer's regular expressions compile, and ``extract`` has a group to keep."""
+    problems = []
+    for key in ("remove", "extract"):
+        if key not in options:
+            continue
+        try:
+            groups = re.compile(options[key]).groups
+        except re.error as exc:
+            problems.append(
+                Problem(
+                    f"tables.{table}.id_normalizer.{key}: not a regular expression ({exc})",
+                    Location(cohort=spec.id, file=spec.source),
+                    found=repr(options[key]),
+                )
+            )
+            continue
+        if key == "extract" and groups == 0:
+            problems.append(
+                Problem(
+                    f"tables.{table}.id_normalizer.extract: no group to keep",
+                    Location(cohort=spec.id, file=spec.source),
+                    expected="a regular expression whose first (group) is the patient id",
+                    found=repr(options[key]),
+                    hint="Put the patient id part in parentheses, e.g. '^(TCGA-..-....)'",
+                )
+            )
+    return problems
 
 
 def closest_cancer_types(value: str, vocab: Vocabulary) -> str:
