@@ -72,6 +72,14 @@ def test_numbers_in_another_notation_are_invalid_not_guessed(cell, decimal, thou
     assert got["invalid"] and math.isnan(got["value"])
 
 
+@pytest.mark.parametrize(
+    "text", ["0.015259917137778684", "0.026781792729766093", "1.7976931348623157e308"]
+)
+def test_shortest_exact_text_reads_back_to_the_same_double(text):
+    assert one(text)["value"] == float(text)
+    assert one(text.replace(".", ","), decimal=",")["value"] == float(text)
+
+
 def test_comma_without_declared_decimal_is_invalid():
     got = one("1,5")
     assert got["invalid"] and math.isnan(got["value"])
