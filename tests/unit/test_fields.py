@@ -120,6 +120,13 @@ def test_default_event_codings():
     assert got == [1, 0, 1, 0, 1, 0, 1, 0, 1]
 
 
+def test_codes_written_as_float_text():
+    # a CSV written from a float column with blanks says '1.0'
+    assert codes(["1.0", "0.0", " 1.00 "]) == [1, 0, 1]
+    assert stages(["3.0"]) == (["III"], ["late"])
+    assert raises(codes, ["1.5"]).problems[0].where.row == "2"
+
+
 def test_missing_event_cells():
     got = codes(["", "NA", None])
     assert all(pd.isna(v) for v in got)

@@ -187,3 +187,21 @@ def test_ledger_pseudonymizes_patient_ids():
     frame = ledger.frame()
     assert frame["patient_id"].tolist() == ["hP1", "hP2"]
     assert frame["cancer_type"].tolist() == ["BRCA", ""]
+
+
+def test_constant_cancer_type_cohort_has_no_unknown_type(tmp_path):
+    spec = base_spec(cancer_type={"constant": "colorectal cancer"})
+    tables = {
+        "clinical": [
+            ["pid", "il6", "os_days", "os_status"],
+            ["P1", "2", "10", "1"],
+            ["P1", "2", "10", "1"],
+            ["", "", "", ""],
+            ["", "3", "5", "0"],
+        ]
+    }
+    result = harmonize_rows(tmp_path, spec, tables)
+    assert set(result.exclusions["cancer_type"]) == {"CRC"}
+    assert list(result.flow["by_cancer_type"]) == ["CRC"]
+    assert result.flow["by_cancer_type"]["CRC"]["records"] == 4
+    check_ledger(result, {"clinical": 4})

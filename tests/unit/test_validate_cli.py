@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
+import subprocess
+import sys
 
 import pytest
 import yaml
 
-from markersurv import validate
+from markersurv.cli import main
 from tests.helpers_cohort import REPO, base_spec, clinical, write_cohort
 
 CONFIG = {
@@ -17,15 +18,22 @@ CONFIG = {
 }
 
 
-def run_validate(tmp_path, *specs, extra=()):
+def cli_args(tmp_path, *specs, extra=()) -> list[str]:
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(CONFIG))
-    parser = argparse.ArgumentParser(prog="markersurv validate")
-    validate.add_arguments(parser)
-    args = parser.parse_args(
-        [*map(str, specs), "--config", str(config), "--data-dir", f"data={tmp_path}", *extra]
-    )
-    return validate.run(args)
+    return [
+        "validate",
+        *map(str, specs),
+        "--config",
+        str(config),
+        "--data-dir",
+        f"data={tmp_path}",
+        *extra,
+    ]
+
+
+def run_validate(tmp_path, *specs, extra=()) -> int:
+    return main(cli_args(tmp_path, *specs, extra=extra))
 
 
 def placeholder_spec(cohort="t1", **changes):
@@ -105,3 +113,27 @@ def test_missing_spec_file_or_placeholder(tmp_path, capsys, missing):
         spec_path.write_text(text)
         assert run_validate(tmp_path, spec_path) == 1
         assert "placeholder {elsewhere} is not defined" in capsys.readouterr().err
+
+
+def test_the_installed_command(tmp_path):
+    """The same check through the command line a user types, in a fresh process."""
+    spec = placeholder_spec(markers={"il6": {"column": "IL-6", "unit": "pg/dL"}})
+    spec["tables"]["assay"] = {"path": "{data}/assay.csv", "id_column": "pid"}
+    spec_path = write_cohort(tmp_path, spec, clinical(["P1", "2", "10", "1"]))
+    good = write_cohort(tmp_path / "good", placeholder_spec(), clinical(["P1", "2", "10", "1"]))
+    done = subprocess.run(
+        [sys.executable, "-m", "markersurv.cli", *cli_args(tmp_path, spec_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "2 problems:" in done.stderr and "Traceback" not in done.stderr
+    assert "no file matches" in done.stderr and "'pg/dL'" in done.stderr
+    ok = subprocess.run(
+        [sys.executable, "-m", "markersurv.cli", *cli_args(tmp_path / "good", good)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0 and ok.stdout.strip().endswith("1 patients, excluded 0")
