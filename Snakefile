@@ -13,8 +13,9 @@ include: "workflow/rules/harmonize.smk"
 include: "workflow/rules/survival.smk"
 include: "workflow/rules/pool.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:
     input:
-        all_outputs(),
+        all_outputs,

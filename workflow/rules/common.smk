@@ -66,10 +66,12 @@ def analysis_tables(wildcards):
     ]
 
 
-def all_outputs():
+def all_outputs(wildcards):
     return [
         *[f"{RESULTS}/tables/{name}.tsv" for name in FINAL_TABLES],
         f"{RESULTS}/report/narrative.html",
+        f"{RESULTS}/figures/summary",
+        *[f"{RESULTS}/figures/{code}" for code in cancer_types()],
         f"{HARMONIZED}/patients.tsv",
         f"{HARMONIZED}/patients.parquet",
         f"{HARMONIZED}/exclusions.tsv",

@@ -1,0 +1,59 @@
+rule plot_cancer_type:
+    input:
+        patients=cohorts_with_type,
+        tables=expand(
+            f"{RESULTS}/tables/{{name}}.tsv",
+            name=FINAL_TABLES,
+        ),
+    output:
+        report(
+            directory(f"{RESULTS}/figures/{{cancer_type}}"),
+            patterns=["{figure}.png"],
+            caption="../report/figure.rst",
+            category="3 Cancer types",
+            subcategory="{cancer_type}",
+            labels={"figure": "{figure}"},
+        ),
+    log:
+        f"{RESULTS}/logs/plot_cancer_type/{{cancer_type}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/plot_cancer_type/{{cancer_type}}.tsv"
+    conda:
+        "../../envs/markersurv.yaml"
+    params:
+        config=config,
+        tables={name: f"{RESULTS}/tables/{name}.tsv" for name in FINAL_TABLES},
+    script:
+        "../scripts/plot_cancer_type.py"
+
+
+rule plot_summary:
+    input:
+        patients=f"{HARMONIZED}/patients.parquet",
+        flow=f"{HARMONIZED}/flow.json",
+        tables=expand(
+            f"{RESULTS}/tables/{{name}}.tsv",
+            name=FINAL_TABLES,
+        ),
+        marker_values=f"{HARMONIZED}/qc/marker_values.parquet",
+        marker_qc=f"{HARMONIZED}/qc/marker_qc.tsv",
+        association=f"{RESULTS}/report/association.tsv",
+    output:
+        report(
+            directory(f"{RESULTS}/figures/summary"),
+            patterns=["{figure}.png"],
+            caption="../report/figure.rst",
+            category="2 Patients and pan-cancer",
+            labels={"figure": "{figure}"},
+        ),
+    log:
+        f"{RESULTS}/logs/plot_summary/summary.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/plot_summary/summary.tsv"
+    conda:
+        "../../envs/markersurv.yaml"
+    params:
+        config=config,
+        tables={name: f"{RESULTS}/tables/{name}.tsv" for name in FINAL_TABLES},
+    script:
+        "../scripts/plot_summary.py"

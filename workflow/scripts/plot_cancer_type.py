@@ -1,0 +1,12 @@
+from markersurv.logs import run_logged
+from markersurv.steps import plot_cancer_type_step
+
+run_logged(
+    snakemake.log[0],
+    plot_cancer_type_step,
+    list(snakemake.input.patients),
+    snakemake.wildcards.cancer_type,
+    snakemake.params.tables,
+    snakemake.params.config,
+    snakemake.output[0],
+)
