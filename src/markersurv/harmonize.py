@@ -108,7 +108,13 @@ class CohortHarmonizer:
         ids, codes = normalize_ids(raw_ids, options.get("id_normalizer", {}))
         frame = frame.assign(**{ID: ids.to_numpy()})
         missing = (frame[ID] == "").to_numpy()
-        self.ledger.exclude(name, frame[missing], "missing_id", "patient id is blank")
+        written = raw_ids.notna() & (raw_ids.astype(str).str.strip() != "")
+        detail = np.where(
+            written.to_numpy()[missing],
+            "id does not match the id_normalizer's extract pattern",
+            "patient id is blank",
+        )
+        self.ledger.exclude(name, frame[missing], "missing_id", detail)
         frame, codes = frame[~missing], None if codes is None else codes[~missing]
         if codes is not None:
             low, high = options["id_normalizer"]["sample_type"]["keep"]
