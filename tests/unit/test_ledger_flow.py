@@ -134,6 +134,10 @@ def test_detail_and_patient_of_exclusions(tmp_path):
     assert excluded.loc[("assay", "4"), "detail"] == "averaged with 1 other row(s) of this patient"
     assert excluded.loc[("clinical", "8"), "cancer_type"] == "BRCA"
     assert excluded.loc[("clinical", "5"), "patient_id"] == ""
+    assert excluded.loc[("clinical", "6"), "detail"] == "patient id is blank"
+    assert excluded.loc[("assay", "8"), "detail"] == (
+        "id does not match the id_normalizer's extract pattern"
+    )
     assert len(excluded.loc[("clinical", "10"), "patient_id"]) == 16
 
 
