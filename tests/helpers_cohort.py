@@ -7,13 +7,14 @@ builder writes them and returns the spec path, so each test reads as the files a
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import yaml
 
 from markersurv.harmonize import HarmonizedCohort, Settings, harmonize_cohort
-from markersurv.readers import FILE, ROW
 from markersurv.spec import load_cohort_spec
 from markersurv.vocab import Vocabulary
 
@@ -57,8 +58,6 @@ def write_rows(path: Path, rows: list[list], fmt: str | None = None, **options) 
         text = newline.join(lines) + (newline if options.get("final_newline", True) else "")
         path.write_bytes(text.encode(options.get("encoding", "utf-8")))
     elif fmt == "xlsx":
-        import openpyxl
-
         book = openpyxl.Workbook()
         sheet = book.active
         sheet.title = options.get("sheet", "data")
@@ -118,10 +117,6 @@ def clinical(*rows, header=("pid", "il6", "os_days", "os_status")) -> dict[str, 
     return {"clinical": [list(header), *[list(r) for r in rows]]}
 
 
-def primary_records(result: HarmonizedCohort, table: str) -> int:
-    return result.flow["tables"][table]["records"]
-
-
 def check_ledger(result: HarmonizedCohort, records: dict[str, int]) -> None:
     """The ledger invariants: per table records == included + excluded, no source row
     excluded twice, primary rows = patients + primary exclusions, flow totals consistent."""
@@ -153,8 +148,6 @@ def check_ledger(result: HarmonizedCohort, records: dict[str, int]) -> None:
 
 def raw_ids_absent(result: HarmonizedCohort, raw_ids) -> None:
     """No raw (normalized or source) patient id appears in any output."""
-    import json
-
     texts = [
         result.patients.to_csv(index=False),
         result.exclusions.to_csv(index=False),
@@ -164,17 +157,3 @@ def raw_ids_absent(result: HarmonizedCohort, raw_ids) -> None:
     for raw in raw_ids:
         for text in texts:
             assert str(raw) not in text, raw
-
-
-__all__ = [
-    "FILE",
-    "ROW",
-    "base_spec",
-    "check_ledger",
-    "clinical",
-    "harmonize_path",
-    "harmonize_rows",
-    "raw_ids_absent",
-    "write_cohort",
-    "write_rows",
-]

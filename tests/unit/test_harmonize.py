@@ -10,12 +10,11 @@ import pandas as pd
 import pytest
 
 from markersurv.errors import InputFileError
-from markersurv.harmonize import patient_columns
+from markersurv.harmonize import Settings, patient_columns
 from markersurv.pseudonym import pseudonymize
 from tests.helpers_cohort import (
     ENDPOINTS,
     MARKERS,
-    Settings,
     base_spec,
     check_ledger,
     clinical,
