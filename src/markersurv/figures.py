@@ -106,7 +106,11 @@ class CancerTypeFigures:
         folder: Path,
     ):
         self.patients = patients
-        self.tables = tables
+        code = str(patients["cancer_type"].iloc[0])
+        self.tables = {
+            name: t[t["cancer_type"] == code] if "cancer_type" in t else t
+            for name, t in tables.items()
+        }
         self.settings = settings
         self.figures = figures
         self.folder = folder
