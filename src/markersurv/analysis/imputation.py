@@ -55,10 +55,18 @@ def rubin(coefs: np.ndarray, variances: np.ndarray) -> tuple[np.ndarray, np.ndar
 def imputed_adjusted_rows(
     time: np.ndarray, event: np.ndarray, X: pd.DataFrame, strata, settings: AnalysisSettings
 ) -> list[dict]:
-    """cox.tsv rows of the adjusted model under multiple imputation of the covariates."""
+    """cox.tsv rows of the adjusted model under multiple imputation of the covariates.
+
+    Only the configured covariates are imputed; patients without a value of another column
+    (the marker) are left out, as in the complete-case model.
+    """
     from sklearn.experimental import enable_iterative_imputer  # noqa: F401
     from sklearn.impute import IterativeImputer
 
+    imputed = [c for c in X.columns if c in settings.covariates]
+    observed = X.drop(columns=imputed).notna().all(axis=1).to_numpy()
+    time, event, X = time[observed], event[observed], X[observed]
+    strata = None if strata is None else np.asarray(strata)[observed]
     n, events = len(time), int(event.sum())
     base = {
         "model": "adjusted",
@@ -67,20 +75,32 @@ def imputed_adjusted_rows(
         "events": events,
         "missing_data": f"multiple_imputation (m={settings.imputations})",
     }
-    if events < settings.min_events:
+
+    def refused(note: str) -> list[dict]:
         return [
             {
                 **dict.fromkeys(COX_COLUMNS, np.nan),
                 **base,
                 "term": term,
                 "status": "not_estimable",
-                "note": f"{events} events, fewer than the minimum of {settings.min_events}",
+                "note": note,
             }
             for term in X.columns
         ]
+
+    if n == 0:
+        marker = ", ".join(c for c in X.columns if c not in imputed)
+        return refused(f"no patient has a value of {marker}")
+    if events < settings.min_events:
+        return refused(f"{events} events, fewer than the minimum of {settings.min_events}")
+    # The imputer silently drops a column without any value, which would shift every later
+    # column onto the wrong name.
+    empty = [c for c in X.columns if X[c].isna().all()]
+    if empty:
+        return refused(f"{', '.join(empty)} missing for every patient: nothing to impute from")
     helpers = np.column_stack([event, nelson_aalen_at(time, event)])
     data = np.column_stack([X.to_numpy(dtype=float), helpers])
-    coefs, variances, notes = [], [], set()
+    coefs, variances, notes, term_notes = [], [], set(), {}
     for i in range(settings.imputations):
         imputer = IterativeImputer(
             sample_posterior=True, random_state=settings.seed + i, max_iter=10
@@ -104,17 +124,11 @@ def imputed_adjusted_rows(
             continue
         coefs.append(fit.coef)
         variances.append(np.diag(fit.var))
+        for name, status, why in zip(X.columns, fit.term_status, fit.term_note, strict=True):
+            if status == "not_estimable":
+                term_notes.setdefault(name, set()).add(why)
     if len(coefs) < 2:
-        return [
-            {
-                **dict.fromkeys(COX_COLUMNS, np.nan),
-                **base,
-                "term": term,
-                "status": "not_estimable",
-                "note": "; ".join(sorted(notes)),
-            }
-            for term in X.columns
-        ]
+        return refused("; ".join(sorted(notes)))
     estimate, total, df = rubin(np.array(coefs), np.array(variances))
     se = np.sqrt(total)
     q = student_t.ppf(0.5 + settings.conf_level / 2, df)
@@ -123,6 +137,19 @@ def imputed_adjusted_rows(
     note = "; ".join([f"Rubin's rules over {len(coefs)} imputations", *sorted(notes)])
     rows = []
     for j, term in enumerate(X.columns):
+        if term in term_notes:
+            # A term not estimable in some completed dataset (a constant or collinear
+            # covariate, a coefficient running off to infinity) has no pooled estimate.
+            rows.append(
+                {
+                    **dict.fromkeys(COX_COLUMNS, np.nan),
+                    **base,
+                    "term": term,
+                    "status": "not_estimable",
+                    "note": "; ".join([*sorted(term_notes[term]), note]),
+                }
+            )
+            continue
         rows.append(
             {
                 **dict.fromkeys(COX_COLUMNS, np.nan),
