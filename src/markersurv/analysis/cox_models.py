@@ -171,12 +171,18 @@ def fit_model(
     s = None if strata is None else np.asarray(strata)[complete]
     n, events = int(complete.sum()), int(e.sum())
     if events < settings.min_events:
+        why = ""
+        if n == 0:
+            # Say which column emptied the model (a stage never recorded, a marker without
+            # a standardized value), not only that no events remained.
+            empty = [c for c in X.columns if X[c].isna().all()]
+            why = f": no patient has a value of {', '.join(empty or X.columns)}"
         return refused(
             model,
             report,
             n,
             events,
-            f"{events} events, fewer than the minimum of {settings.min_events}",
+            f"{events} events, fewer than the minimum of {settings.min_events}{why}",
             cut_method,
         )
     fit = fit_cox(t, e, x, strata=s, ties=settings.ties)

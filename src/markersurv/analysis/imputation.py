@@ -88,11 +88,10 @@ def imputed_adjusted_rows(
             for term in X.columns
         ]
 
-    if n == 0:
-        marker = ", ".join(c for c in X.columns if c not in imputed)
-        return refused(f"no patient has a value of {marker}")
     if events < settings.min_events:
-        return refused(f"{events} events, fewer than the minimum of {settings.min_events}")
+        marker = ", ".join(c for c in X.columns if c not in imputed)
+        why = f": no patient has a value of {marker}" if n == 0 else ""
+        return refused(f"{events} events, fewer than the minimum of {settings.min_events}{why}")
     # The imputer silently drops a column without any value, which would shift every later
     # column onto the wrong name.
     empty = [c for c in X.columns if X[c].isna().all()]
