@@ -63,7 +63,41 @@ def _typed_numbers(values: pd.Series) -> np.ndarray:
     ).to_numpy(dtype=bool)
 
 
-def parse_numbers(
+def map_unique(values: pd.Series, func) -> pd.Series:
+    """``values.map(func)`` computed once per distinct value (columns of codes, scores and
+    rounded numbers repeat the same few values over many rows). Missing cells map to
+    ``func(None)``."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([func(v) for v in uniques] + [func(None)], dtype=object)
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
+def parse_numbers(values: pd.Series, **options) -> ParsedNumbers:
+    """Parse a column of raw cells into numbers (see module docstring for the forms).
+
+    Options: ``decimal``, ``thousands``, ``missing_tokens``, ``below_lod_tokens``,
+    ``declared_lod``. Each distinct cell is parsed once.
+    """
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return _parse_numbers(values, **options)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) > len(values) // 2:
+        return _parse_numbers(values, **options)
+    # The missing cell is parsed too, as the last distinct value (code -1 picks it).
+    distinct = pd.Series([*uniques, None], dtype=object)
+    parsed = _parse_numbers(distinct, **options)
+    unit = pd.Series(parsed.unit.to_numpy()[codes], index=values.index, dtype=object)
+    return ParsedNumbers(
+        parsed.value[codes],
+        parsed.below_lod[codes],
+        parsed.lod[codes],
+        unit,
+        parsed.invalid[codes],
+        parsed.nonfinite[codes],
+    )
+
+
+def _parse_numbers(
     values: pd.Series,
     *,
     decimal: str = ".",
@@ -72,7 +106,6 @@ def parse_numbers(
     below_lod_tokens=(),
     declared_lod: float | None = None,
 ) -> ParsedNumbers:
-    """Parse a column of raw cells into numbers (see module docstring for the forms)."""
     n = len(values)
     value = np.full(n, np.nan)
     below = np.zeros(n, dtype=bool)
@@ -86,7 +119,8 @@ def parse_numbers(
         value[nonfinite] = np.nan
         return ParsedNumbers(value + 0.0, below, lod, unit, invalid, nonfinite)
 
-    typed = _typed_numbers(values)
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    typed = np.zeros(n, dtype=bool) if kind in ("string", "empty") else _typed_numbers(values)
     if typed.any():
         value[typed] = values[typed].astype(float).to_numpy()
     text = values[~typed].astype(str).str.strip()

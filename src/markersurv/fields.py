@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from markersurv.cells import parse_dates, parse_numbers
+from markersurv.cells import map_unique, parse_dates, parse_numbers
 from markersurv.errors import HarmonizationError, Location, Problem, closest
 from markersurv.vocab import MarkerScale, Vocabulary, normalize_label
 
@@ -70,7 +70,7 @@ def cell_text(values: pd.Series) -> pd.Series:
             return str(int(v))
         return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
 
-    return values.map(one).astype(object).str.strip().str.replace(INTEGRAL_TEXT, r"\1", regex=True)
+    return map_unique(values, lambda v: INTEGRAL_TEXT.sub(r"\1", one(v).strip()))
 
 
 def is_missing(text: pd.Series, missing_tokens) -> pd.Series:
@@ -89,7 +89,7 @@ def coded_values(
     """Categorical codes through the spec's map, then the vocabulary's defaults."""
     text = cell_text(cells[column])
     missing = is_missing(text, missing_tokens)
-    key = text.map(normalize_label)
+    key = map_unique(text, normalize_label)
     result = pd.Series(np.nan, index=cells.index, dtype=object)
     choices = sorted({str(v) for v in default_map.values()})
     if spec_map:
@@ -98,7 +98,7 @@ def coded_values(
         targets = key[hit].map(mapped)
         # The map's targets are read through the vocabulary too, so 2, 'yes' or 'Female'
         # become a canonical code or an error, never a value downstream code cannot use.
-        target_keys = cell_text(targets).map(normalize_label)
+        target_keys = map_unique(cell_text(targets), normalize_label)
         bad = targets.notna() & ~target_keys.isin(default_map.keys())
         if bad.any():
             fail(
@@ -151,7 +151,7 @@ def cancer_type_codes(
     translated = text
     if spec_map:
         mapped = {normalize_label(str(k)): v for k, v in spec_map.items()}
-        translated = text.map(lambda t: mapped.get(normalize_label(t), t))
+        translated = map_unique(text, lambda t: mapped.get(normalize_label(t), t))
     # Several values joined by '|' (as some exports do) count only when they agree.
     return coded_values(
         cells.assign(**{column: translated}),
@@ -176,9 +176,9 @@ def stage_values(
     text = cell_text(cells[column])
     if spec_map:
         mapped = {normalize_label(str(k)): v for k, v in spec_map.items()}
-        text = text.map(lambda t: mapped.get(normalize_label(t), t)).fillna("")
+        text = map_unique(text, lambda t: mapped.get(normalize_label(t), t)).fillna("")
     missing = is_missing(text, missing_tokens) | (text == "")
-    key = text.map(normalize_label)
+    key = map_unique(text, normalize_label)
     stage = pd.Series(np.nan, index=cells.index, dtype=object)
     group = pd.Series(np.nan, index=cells.index, dtype=object)
     special = key.isin(vocab.stage_forms.keys()) & ~missing
@@ -323,7 +323,7 @@ def marker_values(
     if source.get("map"):
         mapped = {normalize_label(str(k)): v for k, v in source["map"].items()}
         text = cell_text(values)
-        values = text.map(lambda t: mapped.get(normalize_label(t), t))
+        values = map_unique(text, lambda t: mapped.get(normalize_label(t), t))
     parsed = parse_numbers(
         values,
         decimal=table_opts.get("decimal", "."),

@@ -64,6 +64,20 @@ def source_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in field_columns(frame) if c != REC]
 
 
+def blank_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Rows whose every cell is empty or whitespace (checked column by column, on the rows
+    still blank so far, since most rows are ruled out by their first cell)."""
+    blank = pd.Series(True, index=frame.index)
+    for column in columns:
+        rows = blank[blank].index
+        if rows.empty:
+            break
+        cells = frame.loc[rows, column]
+        empty = cells.isna() | (cells.astype(str).str.strip() == "")
+        blank[rows[~empty.to_numpy()]] = False
+    return blank
+
+
 class CohortHarmonizer:
     """Runs the steps for one cohort; one instance per call of :func:`harmonize_cohort`."""
 
@@ -98,7 +112,7 @@ class CohortHarmonizer:
 
     def drop_unusable(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
         """Blank rows, blank ids and excluded sample types go to the ledger."""
-        blank = frame[source_columns(frame)].map(lambda v: str(v).strip() == "").all(axis=1)
+        blank = blank_rows(frame, source_columns(frame))
         self.ledger.exclude(name, frame[blank], "blank_row", "row holds no values")
         frame = frame[~blank]
         options = self.spec.tables[name].options
@@ -460,7 +474,8 @@ class CohortHarmonizer:
             {"cohort": self.spec.id, "patient_id": patient_ids.to_numpy()}, index=data.index
         )
         out["cancer_type"] = data["cancer_type"].astype(str)
-        out["cancer_type_label"] = out["cancer_type"].map(self.vocab.cancer_type_label)
+        labels = {c: self.vocab.cancer_type_label(c) for c in out["cancer_type"].unique()}
+        out["cancer_type_label"] = out["cancer_type"].map(labels)
         for m in settings.markers:
             out[m] = data[m].astype(float)
             out[f"{m}_scale"] = data[f"{m}_scale"]

@@ -33,7 +33,9 @@ def test_tsv_format(tmp_path):
     assert "\r" not in text
     lines = text.split("\n")
     assert lines[0] == "a\tb\tc"
-    assert lines[1] == "0.333333333333333\tx\t1"
+    # Shortest decimal that reads back as the same double.
+    assert lines[1] == "0.3333333333333333\tx\t1"
+    assert float(lines[1].split("\t")[0]) == 1 / 3
     assert lines[2] == "NA\tNA\tNA"
     assert lines[3] == "1e-20\t'=cmd|' /C calc'!A0\t0"
 
