@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -151,7 +150,8 @@ from markersurv.steps import merge_harmonized_step
 start = time.perf_counter()
 outs, config = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 folder = sys.argv[3]
-merge_harmonized_step([o + ".patients.parquet" for o in outs], [o + ".exclusions.tsv" for o in outs],
+merge_harmonized_step(
+    [o + ".patients.parquet" for o in outs], [o + ".exclusions.tsv" for o in outs],
     [o + ".flow.json" for o in outs], [o + ".qc.parquet" for o in outs], config,
     {k: f"{folder}/{k}.out" for k in ("patients_tsv", "patients_parquet", "exclusions", "flow",
                                       "marker_qc", "marker_values")})
@@ -161,7 +161,7 @@ print(json.dumps({"seconds": time.perf_counter() - start,
     r = run_child(merge, json.dumps(outs), config, str(workdir))
     total += r["wall"]
     rows.append(("merge", r["wall"], r["max_rss_mb"]))
-    print(f"| step | wall (s) | peak RSS (MB) |\n|---|---:|---:|")
+    print("| step | wall (s) | peak RSS (MB) |\n|---|---:|---:|")
     for name, wall, rss in rows:
         print(f"| {name} | {wall:.1f} | {rss:.0f} |")
     peak = max(r[2] for r in rows)
