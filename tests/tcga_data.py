@@ -12,16 +12,29 @@ from pathlib import Path
 import pandas as pd
 
 DAYS_PER_MONTH = 30.4375
-CDR_COLUMNS = ["bcr_patient_barcode", "type", "age_at_initial_pathologic_diagnosis", "gender",
-               "ajcc_pathologic_tumor_stage", "OS", "OS.time", "PFI", "PFI.time"]
+CDR_COLUMNS = [
+    "bcr_patient_barcode",
+    "type",
+    "age_at_initial_pathologic_diagnosis",
+    "gender",
+    "ajcc_pathologic_tumor_stage",
+    "OS",
+    "OS.time",
+    "PFI",
+    "PFI.time",
+]
 
 
 def load_cdr(tcga_dir: Path, cache_dir: Path) -> pd.DataFrame:
     cached = cache_dir / "cdr.parquet"
     if cached.exists():
         return pd.read_parquet(cached)
-    cdr = pd.read_excel(tcga_dir / "TCGA-CDR-SupplementalTableS1.xlsx", sheet_name="TCGA-CDR",
-                        usecols=CDR_COLUMNS, dtype={"ajcc_pathologic_tumor_stage": str})
+    cdr = pd.read_excel(
+        tcga_dir / "TCGA-CDR-SupplementalTableS1.xlsx",
+        sheet_name="TCGA-CDR",
+        usecols=CDR_COLUMNS,
+        dtype={"ajcc_pathologic_tumor_stage": str},
+    )
     cdr.to_parquet(cached)
     return cdr
 
@@ -35,13 +48,18 @@ def pstat3_os(tcga_dir: Path, cache_dir: Path, cancer_type: str) -> pd.DataFrame
     cdr = load_cdr(tcga_dir, cache_dir).set_index("bcr_patient_barcode")
     data = cdr.join(pstat3, how="inner")
     data = data.dropna(subset=["OS", "OS.time"])
-    out = pd.DataFrame({
-        "pstat3": data["pstat3"].to_numpy(),
-        "age": pd.to_numeric(data["age_at_initial_pathologic_diagnosis"], errors="coerce").to_numpy(),
-        "male": (data["gender"] == "MALE").astype(int).to_numpy(),
-        "os_time": data["OS.time"].to_numpy() / DAYS_PER_MONTH,
-        "os_event": data["OS"].astype(int).to_numpy(),
-        "pfi_time": pd.to_numeric(data["PFI.time"], errors="coerce").to_numpy() / DAYS_PER_MONTH,
-        "pfi_event": pd.to_numeric(data["PFI"], errors="coerce").to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "pstat3": data["pstat3"].to_numpy(),
+            "age": pd.to_numeric(
+                data["age_at_initial_pathologic_diagnosis"], errors="coerce"
+            ).to_numpy(),
+            "male": (data["gender"] == "MALE").astype(int).to_numpy(),
+            "os_time": data["OS.time"].to_numpy() / DAYS_PER_MONTH,
+            "os_event": data["OS"].astype(int).to_numpy(),
+            "pfi_time": pd.to_numeric(data["PFI.time"], errors="coerce").to_numpy()
+            / DAYS_PER_MONTH,
+            "pfi_event": pd.to_numeric(data["PFI"], errors="coerce").to_numpy(),
+        }
+    )
     return out.sort_values(["os_time", "pstat3"], kind="mergesort").reset_index(drop=True)
