@@ -95,6 +95,7 @@ TABLES = (
     "cutpoint_scan",
     "added_value",
     "spline_curve",
+    "pooled",
 )
 
 

@@ -64,7 +64,8 @@ def runs(repo_dir, tmp_path_factory):
     for name in ("first", "second"):
         workdir = make_workdir(repo_dir, tmp_path_factory.mktemp(name))
         os.environ["MARKERSURV_PSEUDONYM_KEY"] = "e2e-key"
-        proc = snakemake(repo_dir, workdir)
+        # The second run uses one core: outputs must not depend on scheduling.
+        proc = snakemake(repo_dir, workdir, "--cores", "1" if name == "second" else "2")
         assert proc.returncode == 0, proc.stderr[-3000:]
         out.append(workdir / "results")
     return out
@@ -231,3 +232,42 @@ def test_rerun_does_nothing(runs, repo_dir):
     assert proc.returncode == 0
     assert "Nothing to be done" in proc.stdout + proc.stderr
     shutil.rmtree(runs[0].parent / ".snakemake" / "log", ignore_errors=True)
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """Jobs per rule from Snakemake's dry-run summary table."""
+    counts, in_table = {}, False
+    for line in output.splitlines():
+        parts = line.split()
+        if parts[:2] == ["job", "count"]:
+            in_table = True
+            continue
+        if in_table and len(parts) == 2 and parts[1].isdigit():
+            counts[parts[0]] = int(parts[1])
+        elif in_table and parts and not parts[0].startswith("-"):
+            in_table = parts[0] != "total" and in_table
+    counts.pop("total", None)
+    return counts
+
+
+def test_adding_a_cohort_reruns_only_what_depends_on_it(runs, repo_dir):
+    """A new cohort of a new cancer type (HNSC): existing cohorts are not harmonized again
+    and existing cancer types are neither refitted nor replotted."""
+    workdir = runs[0].parent
+    config_path = workdir / "config" / "config.yaml"
+    config = yaml.safe_load(config_path.read_text())
+    config["cohorts"].append(str(repo_dir / "config" / "cohorts" / "demo_hnsc_a.yaml"))
+    config_path.write_text(yaml.safe_dump(config))
+    before = {p: p.stat().st_mtime_ns for p in (runs[0] / "analysis").rglob("*.tsv")}
+    dry = snakemake(repo_dir, workdir, "--dry-run")
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    planned = job_counts(dry.stdout + dry.stderr)
+    assert planned.get("harmonize_cohort") == 1
+    assert planned.get("validate_cohort") == 1
+    assert "fit_cancer_type" not in planned and "plot_cancer_type" not in planned
+    proc = snakemake(repo_dir, workdir)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    after = {p: p.stat().st_mtime_ns for p in (runs[0] / "analysis").rglob("*.tsv")}
+    assert all(after[p] == t for p, t in before.items()), "existing cancer types refitted"
+    assert (runs[0] / "analysis" / "HNSC" / "cox.tsv").exists()
+    assert (runs[0] / "figures" / "HNSC").is_dir()

@@ -19,7 +19,10 @@ VOCABULARY = sorted(
 )
 
 
-FINAL_TABLES = [*ANALYSIS_TABLES, "pooled"]
+FINAL_TABLES = list(ANALYSIS_TABLES)
+# What jobs see of the config: everything but the list of cohorts, so that adding a cohort
+# re-runs only the jobs whose inputs change.
+JOB_CONFIG = {key: value for key, value in config.items() if key != "cohorts"}
 
 
 wildcard_constraints:

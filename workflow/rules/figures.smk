@@ -1,10 +1,10 @@
 rule plot_cancer_type:
     input:
+        **{
+            name: f"{RESULTS}/analysis/{{cancer_type}}/{name}.tsv"
+            for name in ANALYSIS_TABLES
+        },
         patients=cohorts_with_type,
-        tables=expand(
-            f"{RESULTS}/tables/{{name}}.tsv",
-            name=FINAL_TABLES,
-        ),
     output:
         report(
             directory(f"{RESULTS}/figures/{{cancer_type}}"),
@@ -21,8 +21,8 @@ rule plot_cancer_type:
     conda:
         "../../envs/markersurv.yaml"
     params:
-        config=config,
-        tables={name: f"{RESULTS}/tables/{name}.tsv" for name in FINAL_TABLES},
+        config=JOB_CONFIG,
+        tables=ANALYSIS_TABLES,
     script:
         "../scripts/plot_cancer_type.py"
 
@@ -53,7 +53,7 @@ rule plot_summary:
     conda:
         "../../envs/markersurv.yaml"
     params:
-        config=config,
+        config=JOB_CONFIG,
         tables={name: f"{RESULTS}/tables/{name}.tsv" for name in FINAL_TABLES},
     script:
         "../scripts/plot_summary.py"

@@ -16,7 +16,7 @@ checkpoint harmonize_cohort:
     conda:
         "../../envs/markersurv.yaml"
     params:
-        config=config,
+        config=JOB_CONFIG,
     script:
         "../scripts/harmonize_cohort.py"
 
@@ -57,6 +57,6 @@ rule merge_harmonized:
     conda:
         "../../envs/markersurv.yaml"
     params:
-        config=config,
+        config=JOB_CONFIG,
     script:
         "../scripts/merge_harmonized.py"

@@ -10,6 +10,6 @@ rule validate_cohort:
     conda:
         "../../envs/markersurv.yaml"
     params:
-        config=config,
+        config=JOB_CONFIG,
     script:
         "../scripts/validate_cohort.py"

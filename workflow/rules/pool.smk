@@ -10,7 +10,7 @@ rule pool_results:
     conda:
         "../../envs/markersurv.yaml"
     params:
-        config=config,
+        config=JOB_CONFIG,
         folders=analysis_folders,
     script:
         "../scripts/pool_results.py"

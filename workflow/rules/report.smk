@@ -24,7 +24,7 @@ rule write_narrative:
     conda:
         "../../envs/markersurv.yaml"
     params:
-        config=config,
+        config=JOB_CONFIG,
         tables={name: f"{RESULTS}/tables/{name}.tsv" for name in FINAL_TABLES},
     script:
         "../scripts/write_narrative.py"

@@ -13,6 +13,6 @@ rule fit_cancer_type:
     conda:
         "../../envs/markersurv.yaml"
     params:
-        config=config,
+        config=JOB_CONFIG,
     script:
         "../scripts/fit_cancer_type.py"

@@ -6,7 +6,7 @@ run_logged(
     plot_cancer_type_step,
     list(snakemake.input.patients),
     snakemake.wildcards.cancer_type,
-    snakemake.params.tables,
+    {name: snakemake.input[name] for name in snakemake.params.tables},
     snakemake.params.config,
     snakemake.output[0],
 )

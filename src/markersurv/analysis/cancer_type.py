@@ -23,6 +23,7 @@ from markersurv.analysis.cox_models import (
 )
 from markersurv.analysis.groups import LABELS, joint_groups, joint_labels, marker_groups
 from markersurv.analysis.imputation import imputed_adjusted_rows
+from markersurv.analysis.pooling import pooled_within_types
 from markersurv.analysis.settings import AnalysisSettings
 from markersurv.analysis.survival_tables import km_rows, logrank_rows
 
@@ -99,7 +100,10 @@ def analyse_cancer_type(
                     "marker": f"{first}&{second}",
                 }
                 analyse_joint(tables, keys, data, strata, first, second, endpoint, settings)
-    return tables.frames()
+    frames = tables.frames()
+    if "cox" in frames:
+        frames["pooled"] = pooled_within_types(frames["cox"], settings)
+    return frames
 
 
 def arrays(data: pd.DataFrame, endpoint: str) -> tuple[np.ndarray, np.ndarray]:

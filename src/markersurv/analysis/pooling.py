@@ -152,11 +152,17 @@ def pool(
     return rows
 
 
-def pooled_table(cox: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
-    rows: list[dict] = []
+def marker_rows(cox: pd.DataFrame):
+    """(model, rows of its marker term) for each pooled model."""
     for model, cut_method in POOLED_MODELS.items():
         subset = cox[(cox["model"] == model) & (cox["cut_method"] == cut_method)]
-        subset = subset[subset["term"] == [marker_term(model, m) for m in subset["marker"]]]
+        yield model, subset[subset["term"] == [marker_term(model, m) for m in subset["marker"]]]
+
+
+def pooled_within_types(cox: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
+    """Random-effects pooling across the cohorts of each cancer type (2 cohorts or more)."""
+    rows: list[dict] = []
+    for model, subset in marker_rows(cox):
         for (cancer_type, endpoint, marker), g in subset.groupby(
             ["cancer_type", "endpoint", "marker"], sort=True
         ):
@@ -171,6 +177,13 @@ def pooled_table(cox: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
                     marker_term(model, marker),
                     settings,
                 )
+    return pd.DataFrame(rows, columns=POOLED_COLUMNS)
+
+
+def pooled_across_types(cox: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
+    """Pan-cancer pooling of each cancer type's cohort-stratified estimate."""
+    rows: list[dict] = []
+    for model, subset in marker_rows(cox):
         for (endpoint, marker), g in subset[subset["cohort"] == "all"].groupby(
             ["endpoint", "marker"], sort=True
         ):
@@ -196,7 +209,11 @@ def finalize_tables(
         tables["cox"] = add_q(
             cox, pd.Series([cox_family(r) for r in cox.itertuples()], index=cox.index, dtype=object)
         )
-        tables["pooled"] = pooled_table(tables["cox"], settings)
+        within = tables.get("pooled", pd.DataFrame(columns=POOLED_COLUMNS))
+        across = pooled_across_types(cox, settings)
+        tables["pooled"] = pd.concat(
+            [p for p in (within, across) if len(p)] or [across], ignore_index=True
+        )
     if "logrank" in tables and len(tables["logrank"]):
         lr = tables["logrank"]
         family = (lr["cut_method"] + ":" + lr["test"]).where(lr["cohort"] == "all")
