@@ -22,10 +22,12 @@ run: $(STAMP)
 	snakemake --cores $(CORES)
 	snakemake --cores $(CORES) --report results/report.html
 
+TCGA_CONFIG = --configfile config/tcga.yaml --config 'data_dirs={"tcga": "$(abspath $(TCGA_DIR))"}'
+
 tcga: $(STAMP)
-	snakemake --cores $(CORES) --configfile config/tcga.yaml --config tcga_dir=$(abspath $(TCGA_DIR))
-	snakemake --cores $(CORES) --configfile config/tcga.yaml --config tcga_dir=$(abspath $(TCGA_DIR)) \
-		--report results/tcga/report.html
+	snakemake --cores $(CORES) $(TCGA_CONFIG)
+	snakemake --cores $(CORES) $(TCGA_CONFIG) --report results/tcga/report.html
+	python -m markersurv.findings results/tcga > docs/findings.md
 
 test: $(STAMP)
 	pytest
