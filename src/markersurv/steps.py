@@ -168,13 +168,16 @@ def write_narrative_step(
     from markersurv.analysis.settings import AnalysisSettings
     from markersurv.reporting.association import spearman_by_type
     from markersurv.reporting.narrative import narrative_html
-    from markersurv.reporting.table_one import table_one
+    from markersurv.reporting.table_one import suppress_small_counts, table_one
 
     settings = AnalysisSettings.from_config(config)
     patients = pd.read_parquet(patients_path)
     flow = json.loads(Path(flow_path).read_text())
     tables = read_tables(table_paths)
-    one = table_one(patients, settings.markers, settings.endpoints)
+    one = suppress_small_counts(
+        table_one(patients, settings.markers, settings.endpoints),
+        config.get("privacy", {}).get("suppress_counts_below"),
+    )
     first, second = (settings.markers + (None,))[:2]
     association = spearman_by_type(patients, first, second) if second else pd.DataFrame()
     write_tsv(one, outputs["table_one"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -127,3 +129,34 @@ def table_one(patients: pd.DataFrame, markers, endpoints) -> pd.DataFrame:
     return pd.DataFrame(
         out, columns=["cancer_type", "cohort", "variable", "level", "value", "missing"]
     )
+
+
+COUNT_LEVELS = {"patients", "sex", "stage"}
+COUNT_TEXT = re.compile(r"^(\d+)( \(\d+%\))?$")
+
+
+def suppress_small_counts(table: pd.DataFrame, below: int | None) -> pd.DataFrame:
+    """Counts under ``below`` (and their percentages) shown as ``<k``, for shareable reports.
+
+    Only count cells change: patient, sex, stage, marker-missing, below-detection-limit and
+    event counts, and every entry of the missing column; medians and IQRs are left alone.
+
+    >>> t = pd.DataFrame({"variable": ["sex", "age, years"], "level": ["male", "median (IQR)"],
+    ...                   "value": ["3 (12%)", "4 (3-5)"], "missing": ["2", "0"]})
+    >>> suppress_small_counts(t, 5)[["value", "missing"]].values.tolist()
+    [['<5', '<5'], ['4 (3-5)', '0']]
+    """
+    if not below:
+        return table
+    table = table.copy()
+
+    def hide(text: str) -> str:
+        match = COUNT_TEXT.match(str(text))
+        return f"<{below}" if match and 0 < int(match.group(1)) < below else text
+
+    counts = table["variable"].isin(COUNT_LEVELS) | table["level"].isin(
+        ["events", "below detection limit", "not measured"]
+    )
+    table.loc[counts, "value"] = table.loc[counts, "value"].map(hide)
+    table["missing"] = table["missing"].map(hide)
+    return table
