@@ -1,0 +1,129 @@
+"""Report text: REMARK checklist, escaping of data strings, cautions, Table 1."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from markersurv.analysis.settings import AnalysisSettings
+from markersurv.reporting.cautions import cautions
+from markersurv.reporting.narrative import frame_html, narrative_html
+from markersurv.reporting.remark import ITEMS, remark_html
+from markersurv.reporting.table_one import table_one
+
+CONFIG = {
+    "markers": [{"id": "il6", "label": "IL-6"}, {"id": "pstat3", "label": "pSTAT3"}],
+    "endpoints": [{"id": "os", "label": "OS"}],
+}
+
+
+def flow(cohort="c<script>x</script>"):
+    return {
+        "cohorts": [
+            {
+                "cohort": cohort,
+                "synthetic": True,
+                "tables": {"t": {"records": 3, "included": 2, "excluded": {"duplicate_row": 1}}},
+            }
+        ],
+        "by_cancer_type": {
+            "BRCA": {
+                "cohorts": [cohort],
+                "records": 3,
+                "included": 2,
+                "with_marker": {"il6": 2, "pstat3": 2},
+                "endpoints": {"os": {"n": 2, "events": 1}},
+            }
+        },
+        "records": 3,
+        "patients": 2,
+        "excluded": 1,
+        "reasons": {},
+    }
+
+
+def test_remark_checklist_has_twenty_items_each_answered():
+    assert [item for item, *_ in ITEMS] == list(range(1, 21))
+    html = remark_html()
+    assert html.count("<tr>") == 21  # header row + 20 items
+    anchors = set(re.findall(r'href="#([^"]+)"', html))
+    page = narrative_html(
+        CONFIG, AnalysisSettings.from_config(CONFIG), flow(), pd.DataFrame(), pd.DataFrame(), {}
+    )
+    for anchor in anchors:
+        assert f'id="{anchor}"' in page, anchor
+
+
+def test_strings_from_data_are_escaped():
+    page = narrative_html(
+        CONFIG,
+        AnalysisSettings.from_config(CONFIG),
+        flow(),
+        pd.DataFrame({"x": ["<img src=x onerror=alert(1)>"]}),
+        pd.DataFrame(),
+        {},
+    )
+    assert "<script>x</script>" not in page
+    assert "&lt;script&gt;" in page
+    assert "<img src=x" not in page
+    assert "SYNTHETIC" in page
+
+
+def test_frame_html_formats_missing_and_floats():
+    html = frame_html(pd.DataFrame({"a": [0.123456, np.nan], "b": ["x&y", "z"]}))
+    assert "0.123" in html and "NA" in html and "x&amp;y" in html
+
+
+def test_cautions_name_ph_violations_and_heterogeneity():
+    settings = AnalysisSettings.from_config(CONFIG)
+    cox = pd.DataFrame(
+        {
+            "cancer_type": ["BRCA"],
+            "cohort": ["all"],
+            "endpoint": ["os"],
+            "marker": ["il6"],
+            "model": ["continuous"],
+            "status": ["warning"],
+            "note": ["proportional hazards violated for this term (p = 0.01)"],
+        }
+    )
+    pooled = pd.DataFrame(
+        {
+            "scope": ["pan-cancer"],
+            "marker": ["il6"],
+            "endpoint": ["os"],
+            "model": ["continuous"],
+            "method": ["REML"],
+            "i2": [80.0],
+        }
+    )
+    notes = cautions({"cox": cox, "pooled": pooled}, settings)
+    assert any("BRCA il6 os" in n for n in notes)
+    assert any("I2 = 80%" in n for n in notes)
+
+
+def test_table_one_counts_and_missing():
+    patients = pd.DataFrame(
+        {
+            "cohort": ["a", "a", "b"],
+            "cancer_type": ["BRCA"] * 3,
+            "age": [50.0, np.nan, 70.0],
+            "sex": ["female", "female", None],
+            "stage": ["I", None, "III"],
+            "stage_group": ["early", "early", "late"],
+            "il6": [1.0, 2.0, np.nan],
+            "il6_scale": ["pg/mL", "pg/mL", None],
+            "il6_below_lod": [False, True, False],
+            "os_time": [10.0, 20.0, 30.0],
+            "os_event": [1, 0, 1],
+        }
+    )
+    table = table_one(patients, ["il6"], ["os"])
+    everyone = table[table["cohort"] == "all"].set_index(["variable", "level"])
+    assert everyone.loc[("patients", ""), "value"] == "3"
+    assert everyone.loc[("age, years", "median (IQR)"), "missing"] == "1"
+    assert everyone.loc[("sex", "male"), "missing"] == "1"
+    assert everyone.loc[("il6", "not measured"), "missing"] == "1"
+    assert everyone.loc[("os", "events"), "value"] == "2 (67%)"
