@@ -43,7 +43,14 @@ def methods_paragraphs(
         "exclude": "missing (flag kept)",
     }[config.get("detection_limit_policy", "half")]
     covariates = ", ".join(s.covariates) or "none"
-    data = (
+    studied = (
+        "Markers: "
+        + "; ".join(f"{m['label']} ({m['id']})" for m in config["markers"])
+        + ". Endpoints: "
+        + "; ".join(f"{e['label']} ({e['id']})" for e in config["endpoints"])
+        + ". No direction of effect is assumed: every test is two-sided. "
+    )
+    data = studied + (
         f"{n_cohorts} cohort(s) were harmonized from their source files as declared in one "
         "spec per cohort. Follow-up times are in months (1 month = 30.4375 days). Serum IL-6 "
         "was converted to pg/mL (ng/L equal; ng/mL x 1000; pmol/L x 20.9, from the 20.9 kDa "
