@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -21,9 +23,15 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 
 @contextmanager
 def atomic_path(path: str | Path):
-    """Yield a temporary path beside ``path``; rename it into place only on success."""
+    """Yield a temporary path beside ``path``; rename it into place only on success.
+
+    A process killed while writing (SIGKILL, power loss) leaves its temporary file behind;
+    the next write of the same path, such as Snakemake's rerun of the interrupted job,
+    removes it.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     # mkstemp creates owner-only files; outputs get the permissions any new file would get.
@@ -36,6 +44,14 @@ def atomic_path(path: str | Path):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Delete the temporary files that interrupted writes of ``path`` left beside it."""
+    own = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        if own.fullmatch(leftover.name):
+            leftover.unlink(missing_ok=True)
 
 
 def write_atomic(path: str | Path, writer: Callable[[Path], None]) -> None:
