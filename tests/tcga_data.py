@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 DAYS_PER_MONTH = 30.4375
 CDR_COLUMNS = [
@@ -63,3 +64,18 @@ def pstat3_os(tcga_dir: Path, cache_dir: Path, cancer_type: str) -> pd.DataFrame
         }
     )
     return out.sort_values(["os_time", "pstat3"], kind="mergesort").reset_index(drop=True)
+
+
+def tcga_dir_or_none(request) -> Path | None:
+    """The TCGA folder, or None where the shared data are absent (synthetic cases still run)."""
+    try:
+        return request.getfixturevalue("tcga_dir")
+    except pytest.skip.Exception:
+        return None
+
+
+def case_or_skip(available: dict, key: str):
+    """A prepared case, or a skip saying its TCGA reference data are not available."""
+    if key not in available:
+        pytest.skip(f"{key}: TCGA reference data not available")
+    return available[key]

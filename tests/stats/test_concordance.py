@@ -10,7 +10,7 @@ import pytest
 from markersurv.stats.concordance import concordance_index
 from markersurv.stats.km import SurvivalDataError
 from tests.r_bridge import run_r
-from tests.tcga_data import pstat3_os
+from tests.tcga_data import pstat3_os, tcga_dir_or_none
 
 # name -> (dataset, score column, stratified)
 CASES = {
@@ -40,13 +40,6 @@ def _synthetic(seed: int, n: int, tied: bool) -> pd.DataFrame:
     )
 
 
-def _tcga_dir_or_none(request):
-    try:
-        return request.getfixturevalue("tcga_dir")
-    except pytest.skip.Exception:
-        return None
-
-
 @pytest.fixture(scope="module")
 def datasets(request) -> dict[str, pd.DataFrame]:
     tied = _synthetic(4, 800, True)
@@ -54,7 +47,7 @@ def datasets(request) -> dict[str, pd.DataFrame]:
     # equal times that differ in their last bits: R's timefix ties them again
     near_tied = tied.assign(time=tied["time"] * (1 + rng.integers(0, 3, len(tied)) * 1e-13))
     out = {"tied": tied, "continuous": _synthetic(5, 800, False), "near_tied": near_tied}
-    tcga_dir = _tcga_dir_or_none(request)
+    tcga_dir = tcga_dir_or_none(request)
     if tcga_dir is not None:
         cache = request.config.cache.mkdir("tcga")
         for ct in ["KIRC", "GBM", "LUAD"]:

@@ -11,7 +11,7 @@ from markersurv.stats.cox_likelihood import RiskSets
 from markersurv.stats.cox_timefix import merge_close_times
 from markersurv.stats.km import SurvivalDataError
 from tests.r_bridge import run_r
-from tests.tcga_data import pstat3_os
+from tests.tcga_data import pstat3_os, tcga_dir_or_none
 
 CANCER_TYPES = ["GBM", "KIRC", "LUAD", "BRCA"]
 POOLED = ["GBM", "KIRC", "LUAD"]
@@ -135,14 +135,6 @@ DEGENERATE_CASES = {
 }
 
 
-def _tcga_dir_or_none(request):
-    """The TCGA folder, or None where the shared data are absent (synthetic cases still run)."""
-    try:
-        return request.getfixturevalue("tcga_dir")
-    except pytest.skip.Exception:
-        return None
-
-
 @pytest.fixture(scope="module")
 def datasets(request) -> dict[str, pd.DataFrame]:
     out = {
@@ -152,7 +144,7 @@ def datasets(request) -> dict[str, pd.DataFrame]:
         "halving": _halving_case(),
         **_degenerate(),
     }
-    tcga_dir = _tcga_dir_or_none(request)
+    tcga_dir = tcga_dir_or_none(request)
     if tcga_dir is not None:
         cache = request.config.cache.mkdir("tcga")
         for ct in CANCER_TYPES:

@@ -13,7 +13,7 @@ from markersurv.stats.km import (
     ordered_levels,
 )
 from tests.r_bridge import run_r
-from tests.tcga_data import pstat3_os
+from tests.tcga_data import case_or_skip, pstat3_os, tcga_dir_or_none
 
 CANCER_TYPES = ["KIRC", "LUAD", "GBM"]
 CONF_TYPES = ["log", "log-log", "plain"]
@@ -47,25 +47,11 @@ def _synthetic() -> dict[str, pd.DataFrame]:
     }
 
 
-def _tcga_dir_or_none(request):
-    """The TCGA folder, or None where the shared data are absent (synthetic cases still run)."""
-    try:
-        return request.getfixturevalue("tcga_dir")
-    except pytest.skip.Exception:
-        return None
-
-
-def _case(available: dict, key: str):
-    if key not in available:
-        pytest.skip(f"{key}: TCGA reference data not available")
-    return available[key]
-
-
 @pytest.fixture(scope="module")
 def curves(request) -> dict[str, pd.DataFrame]:
     """One data frame per curve, keyed 'dataset|group'."""
     out = {f"{name}|all": d for name, d in _synthetic().items()}
-    tcga_dir = _tcga_dir_or_none(request)
+    tcga_dir = tcga_dir_or_none(request)
     cache = request.config.cache.mkdir("tcga")
     for cancer_type in CANCER_TYPES if tcga_dir else []:
         data = pstat3_os(tcga_dir, cache, cancer_type)
@@ -113,7 +99,7 @@ def curve_keys() -> list[str]:
 @pytest.mark.parametrize("conf_type", CONF_TYPES)
 @pytest.mark.parametrize("key", curve_keys())
 def test_step_table_matches_r(curves, reference, key, conf_type):
-    data = _case(curves, key)
+    data = case_or_skip(curves, key)
     fit = kaplan_meier(data["time"], data["event"], conf_type=conf_type)
     ref = reference[f"{key}|{conf_type}"]
     np.testing.assert_array_equal(fit.time, r_num(ref["time"]))
@@ -127,7 +113,7 @@ def test_step_table_matches_r(curves, reference, key, conf_type):
 @pytest.mark.parametrize("conf_type", CONF_TYPES)
 @pytest.mark.parametrize("key", curve_keys())
 def test_median_and_limits_equal_r(curves, reference, key, conf_type):
-    data = _case(curves, key)
+    data = case_or_skip(curves, key)
     fit = kaplan_meier(data["time"], data["event"], conf_type=conf_type)
     ref = reference[f"{key}|{conf_type}"]
     got = np.array([fit.median, fit.median_lower, fit.median_upper])
@@ -153,7 +139,7 @@ def test_median_rule_is_print_survfit_not_quantile(curves, reference):
 @pytest.mark.parametrize("conf_type", CONF_TYPES)
 @pytest.mark.parametrize("key", curve_keys())
 def test_survival_at_times_matches_r_summary(curves, reference, key, conf_type):
-    data = _case(curves, key)
+    data = case_or_skip(curves, key)
     fit = kaplan_meier(data["time"], data["event"], conf_type=conf_type)
     ref = reference[f"{key}|{conf_type}"]["at"]
     at = fit.survival_at(SUMMARY_TIMES)
@@ -166,7 +152,7 @@ def test_survival_at_times_matches_r_summary(curves, reference, key, conf_type):
 @pytest.mark.r
 @pytest.mark.parametrize("key", curve_keys())
 def test_at_risk_numbers_equal_r(curves, reference, key):
-    data = _case(curves, key)
+    data = case_or_skip(curves, key)
     table = kaplan_meier(data["time"], data["event"]).at_risk(SUMMARY_TIMES[::-1])
     ref = reference[f"{key}|log"]["at"]
     np.testing.assert_array_equal(table["time"], SUMMARY_TIMES)

@@ -9,7 +9,7 @@ import pytest
 from markersurv.stats.km import SurvivalDataError
 from markersurv.stats.logrank import logrank_test, logrank_trend_test
 from tests.r_bridge import run_r
-from tests.tcga_data import pstat3_os
+from tests.tcga_data import case_or_skip, pstat3_os, tcga_dir_or_none
 
 CANCER_TYPES = ["KIRC", "LUAD", "GBM"]
 REL_TOL = 1e-6
@@ -66,24 +66,10 @@ def _synthetic_cases() -> dict[str, pd.DataFrame]:
     }
 
 
-def _tcga_dir_or_none(request):
-    """The TCGA folder, or None where the shared data are absent (synthetic cases still run)."""
-    try:
-        return request.getfixturevalue("tcga_dir")
-    except pytest.skip.Exception:
-        return None
-
-
-def _case(available: dict, key: str):
-    if key not in available:
-        pytest.skip(f"{key}: TCGA reference data not available")
-    return available[key]
-
-
 @pytest.fixture(scope="module")
 def cases(request) -> dict[str, pd.DataFrame]:
     out = _synthetic_cases()
-    tcga_dir = _tcga_dir_or_none(request)
+    tcga_dir = tcga_dir_or_none(request)
     cache = request.config.cache.mkdir("tcga")
     for cancer_type in CANCER_TYPES if tcga_dir else []:
         out.update(_cases_from_tcga(cancer_type, pstat3_os(tcga_dir, cache, cancer_type)))
@@ -127,7 +113,7 @@ COMPARABLE = [
 @pytest.mark.r
 @pytest.mark.parametrize("name", COMPARABLE)
 def test_logrank_matches_survdiff(cases, reference, name):
-    result = _run(_case(cases, name))
+    result = _run(case_or_skip(cases, name))
     ref = reference[name]
     assert result.status == "ok"
     np.testing.assert_array_equal(result.n, r_num(ref["n"]))
@@ -145,7 +131,7 @@ def test_logrank_matches_survdiff(cases, reference, name):
 @pytest.mark.r
 @pytest.mark.parametrize("name", [n for n in COMPARABLE if "rho" not in n and n[-1] != "2"])
 def test_trend_matches_statistic_from_survdiff(cases, reference, name):
-    data = _case(cases, name)
+    data = case_or_skip(cases, name)
     scores = data.groupby("group")["score"].first().to_numpy()
     strata = data["stratum"] if "stratum" in data else None
     result = logrank_trend_test(

@@ -24,7 +24,7 @@ from markersurv.stats.maxstat import (
     p_lausen94,
 )
 from tests.r_bridge import run_r
-from tests.tcga_data import pstat3_os
+from tests.tcga_data import case_or_skip, pstat3_os, tcga_dir_or_none
 
 CANCER_TYPES = ["KIRC", "OV", "GBM", "LUAD"]
 # Small cancer types and random subsets where R's Hothorn-Lausen p-value is still finite.
@@ -67,18 +67,10 @@ SYNTHETIC = {
 }
 
 
-def _tcga_dir_or_none(request):
-    """The TCGA folder, or None where the shared data are absent (synthetic cases still run)."""
-    try:
-        return request.getfixturevalue("tcga_dir")
-    except pytest.skip.Exception:
-        return None
-
-
 @pytest.fixture(scope="module")
 def cases(request) -> dict[str, tuple[pd.DataFrame, dict]]:
     out = dict(SYNTHETIC)
-    tcga_dir = _tcga_dir_or_none(request)
+    tcga_dir = tcga_dir_or_none(request)
     if tcga_dir is None:
         return out
     cache = request.config.cache.mkdir("tcga")
@@ -114,12 +106,6 @@ def r_num(value) -> np.ndarray:
     return np.atleast_1d(as_float(np.asarray(value, dtype=object)))
 
 
-def _case(cases, name):
-    if name not in cases:
-        pytest.skip(f"{name}: TCGA reference data not available")
-    return cases[name]
-
-
 ALL_CASES = list(SYNTHETIC) + CANCER_TYPES + HL_CANCER_TYPES + ["KIRC_150", "OV_150"]
 HL_CASES = (
     [name for name, (_, o) in SYNTHETIC.items() if o.get("hl")]
@@ -143,7 +129,7 @@ def _fit(frame, options, pvalues=("Lau94",)):
 @pytest.mark.r
 @pytest.mark.parametrize("name", ALL_CASES)
 def test_statistic_cutpoint_and_scan_match_maxstat(cases, reference, name):
-    frame, options = _case(cases, name)
+    frame, options = case_or_skip(cases, name)
     result = _fit(frame, options)
     ref = reference[name]
     assert result.n == int(r_num(ref["n"])[0])
@@ -157,7 +143,7 @@ def test_statistic_cutpoint_and_scan_match_maxstat(cases, reference, name):
 @pytest.mark.r
 @pytest.mark.parametrize("name", ALL_CASES)
 def test_lausen94_matches_maxstat_and_is_capped(cases, reference, name):
-    frame, options = _case(cases, name)
+    frame, options = case_or_skip(cases, name)
     result = _fit(frame, options)
     expected = r_num(reference[name]["p_lau94"])[0]
     assert result.p_lau94_raw == pytest.approx(expected, rel=STAT_RTOL)
@@ -167,7 +153,7 @@ def test_lausen94_matches_maxstat_and_is_capped(cases, reference, name):
 @pytest.mark.r
 @pytest.mark.parametrize("name", HL_CASES)
 def test_hothorn_lausen_matches_maxstat(cases, reference, name):
-    frame, options = _case(cases, name)
+    frame, options = case_or_skip(cases, name)
     result = _fit(frame, options, pvalues=("HL",))
     ref = reference[name]
     assert result.n <= 170
@@ -185,7 +171,7 @@ def test_hothorn_lausen_cases_include_informative_p_values(cases, reference):
 @pytest.mark.r
 @pytest.mark.parametrize("name", GAUSS_CASES)
 def test_exact_gauss_matches_maxstat(cases, reference, name):
-    frame, options = _case(cases, name)
+    frame, options = case_or_skip(cases, name)
     result = _fit(frame, options, pvalues=("exactGauss",))
     ref = reference[name]
     expected = r_num(ref["p_gauss"])[0]

@@ -13,7 +13,7 @@ import pytest
 from markersurv.stats.km import SurvivalDataError
 from markersurv.stats.zph import cox_zph
 from tests.r_bridge import run_r
-from tests.tcga_data import pstat3_os
+from tests.tcga_data import case_or_skip, pstat3_os, tcga_dir_or_none
 
 CANCER_TYPES = ["KIRC", "LUAD", "GBM"]
 TRANSFORMS = ["km", "identity", "rank", "log"]
@@ -57,24 +57,10 @@ CASES = (
 )
 
 
-def _tcga_dir_or_none(request):
-    """The TCGA folder, or None where the shared data are absent (synthetic cases still run)."""
-    try:
-        return request.getfixturevalue("tcga_dir")
-    except pytest.skip.Exception:
-        return None
-
-
-def _case(available: dict, key: str):
-    if key not in available:
-        pytest.skip(f"{key}: TCGA reference data not available")
-    return available[key]
-
-
 @pytest.fixture(scope="module")
 def datasets(request) -> dict[str, pd.DataFrame]:
     out = {"tied": _synthetic_tied()}
-    tcga_dir = _tcga_dir_or_none(request)
+    tcga_dir = tcga_dir_or_none(request)
     cache = request.config.cache.mkdir("tcga")
     for cancer_type in CANCER_TYPES if tcga_dir else []:
         data = pstat3_os(tcga_dir, cache, cancer_type).dropna(subset=["age"])
@@ -112,7 +98,7 @@ def r_num(value) -> np.ndarray:
 
 def _zph(datasets, ref, case, transform):
     _, dataset, _, ties, stratified = next(c for c in CASES if c[0] == case)
-    data = _case(datasets, dataset)
+    data = case_or_skip(datasets, dataset)
     r = ref[case]
     x = r_num(r["x"]).reshape(len(data), -1)
     terms = {name: np.atleast_1d(cols) for name, cols in r["assign"].items()}
