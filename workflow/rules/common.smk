@@ -38,22 +38,29 @@ def data_of(wildcards):
     return cohort_data_files(COHORTS[wildcards.cohort], config)
 
 
-def cancer_types_of(cohort):
-    """Cancer types with patients in a harmonized cohort (known once it is harmonized)."""
-    flow = checkpoints.harmonize_cohort.get(cohort=cohort).output.flow
-    counts = json.loads(Path(flow).read_text())["by_cancer_type"]
-    return sorted(code for code, c in counts.items() if c["included"] > 0)
+def types_by_cohort():
+    """Cohort -> cancer types with patients, from the merged flow (known once every cohort is
+    harmonized: merging is the checkpoint, so all cohorts are harmonized in parallel).
+    """
+    flow = checkpoints.merge_harmonized.get().output.flow
+    cohorts = json.loads(Path(flow).read_text())["cohorts"]
+    return {
+        c["cohort"]: sorted(
+            code for code, n in c["by_cancer_type"].items() if n["included"] > 0
+        )
+        for c in cohorts
+    }
 
 
 def cancer_types():
-    return sorted({code for cohort in COHORTS for code in cancer_types_of(cohort)})
+    return sorted({code for codes in types_by_cohort().values() for code in codes})
 
 
 def cohorts_with_type(wildcards):
     return [
         f"{HARMONIZED}/cohorts/{cohort}.patients.parquet"
-        for cohort in COHORTS
-        if wildcards.cancer_type in cancer_types_of(cohort)
+        for cohort, codes in types_by_cohort().items()
+        if wildcards.cancer_type in codes
     ]
 
 

@@ -1,4 +1,4 @@
-checkpoint harmonize_cohort:
+rule harmonize_cohort:
     input:
         spec=spec_of,
         data=data_of,
@@ -21,7 +21,7 @@ checkpoint harmonize_cohort:
         "../scripts/harmonize_cohort.py"
 
 
-rule merge_harmonized:
+checkpoint merge_harmonized:
     input:
         patients=expand(
             f"{HARMONIZED}/cohorts/{{cohort}}.patients.parquet", cohort=COHORTS
