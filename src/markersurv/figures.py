@@ -17,6 +17,7 @@ import pandas as pd
 from markersurv.analysis.cancer_type import ALL
 from markersurv.analysis.groups import LABELS, joint_groups, joint_labels, marker_groups
 from markersurv.analysis.settings import AnalysisSettings
+from markersurv.outputs import atomic_folder
 from markersurv.plots.association import plot_association
 from markersurv.plots.cutpoint import plot_cutpoint_scan
 from markersurv.plots.flow import plot_flow
@@ -40,9 +41,6 @@ TRANSFORM_LABELS = {
 }
 
 
-PUBLICATION_KINDS = ("km_", "forest_", "pancancer_map")
-
-
 @dataclass(frozen=True)
 class FigureSettings:
     formats: tuple[str, ...]
@@ -50,6 +48,7 @@ class FigureSettings:
     detail_endpoints: tuple[str, ...] | None
     dpi: int
     suppress_below: int | None
+    pdf_kinds: tuple[str, ...] = ("km_median", "forest_", "pancancer_map")
 
     @classmethod
     def from_config(cls, config: dict) -> FigureSettings:
@@ -61,12 +60,13 @@ class FigureSettings:
             None if detail is None else tuple(detail),
             int(figures.get("dpi", 150)),
             config.get("privacy", {}).get("suppress_counts_below"),
+            tuple(figures.get("pdf_kinds", cls.pdf_kinds)),
         )
 
     def formats_for(self, name: str) -> tuple[str, ...]:
         """PNG (for the report) and SVG for every figure; PDF for publication panels."""
         wanted = ("png", *[f for f in self.formats if f != "png"])
-        if not name.startswith(PUBLICATION_KINDS):
+        if not name.startswith(self.pdf_kinds):
             wanted = tuple(f for f in wanted if f != "pdf")
         return wanted
 
@@ -114,15 +114,12 @@ class CancerTypeFigures:
         self.settings = settings
         self.figures = figures
         self.folder = folder
+        # Where figures are saved: the folder itself, or its staging copy during draw_all.
+        self.target = folder
         self.cancer_type = str(patients["cancer_type"].iloc[0])
 
     def save(self, fig, name: str) -> None:
-        formats = (
-            self.figures.formats
-            if "png" in self.figures.formats
-            else ("png", *self.figures.formats)
-        )
-        save_figure(fig, self.folder / name, formats)
+        save_figure(fig, self.target / name, self.figures.formats_for(name), dpi=self.figures.dpi)
 
     def population(self, endpoint: str, markers: list[str]) -> pd.DataFrame:
         p = self.patients
@@ -132,7 +129,16 @@ class CancerTypeFigures:
         return p[mask]
 
     def draw_all(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        """Every figure, drawn into a staging folder that becomes the folder once all are
+        saved (an interrupted run leaves no partial figure set)."""
+        with atomic_folder(self.folder) as staging:
+            self.target = staging
+            try:
+                self.draw_each()
+            finally:
+                self.target = self.folder
+
+    def draw_each(self) -> None:
         for endpoint in self.settings.endpoints:
             for marker in self.settings.markers:
                 data = self.population(endpoint, [marker])
@@ -409,9 +415,33 @@ def summary_figures(
     figures: FigureSettings,
     folder: Path,
 ) -> None:
-    """Pan-cancer map, pan-cancer forests, flow diagram, QC and association figures."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Pan-cancer map, pan-cancer forests, flow diagram, QC and association figures, drawn
+    into a staging folder that becomes ``folder`` once all are saved."""
+    with atomic_folder(folder) as staging:
+        draw_summary(
+            patients,
+            flow,
+            tables,
+            marker_values,
+            marker_qc,
+            association,
+            settings,
+            figures,
+            staging,
+        )
 
+
+def draw_summary(
+    patients: pd.DataFrame,
+    flow: dict,
+    tables: dict[str, pd.DataFrame],
+    marker_values: pd.DataFrame,
+    marker_qc: pd.DataFrame,
+    association: pd.DataFrame,
+    settings: AnalysisSettings,
+    figures: FigureSettings,
+    folder: Path,
+) -> None:
     def save(fig, name):
         save_figure(fig, folder / name, figures.formats_for(name), dpi=figures.dpi)
 

@@ -6,6 +6,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -47,11 +48,50 @@ def atomic_path(path: str | Path):
 
 
 def remove_stale_temporaries(path: Path) -> None:
-    """Delete the temporary files that interrupted writes of ``path`` left beside it."""
+    """Delete the temporary files (or folders) that interrupted writes of ``path`` left
+    beside it."""
     own = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
     for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        if own.fullmatch(leftover.name):
+        if not own.fullmatch(leftover.name):
+            continue
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
             leftover.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_folder(path: str | Path):
+    """Yield a temporary folder beside ``path``; it takes ``path``'s place (replacing any
+    folder there) only on success.
+
+    A folder of outputs (a figure set) is thereby either absent or complete: a run killed
+    half-way leaves no partial folder that a rerun could take for finished. The temporary
+    folder of a killed run is removed by the next write of the same path.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
+    staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    # mkdtemp creates owner-only folders; outputs get the permissions any new folder would get.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)
+    try:
+        yield staging
+        if path.exists() and any(path.iterdir()):
+            previous = Path(
+                tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            )
+            os.replace(path, previous)
+            os.replace(staging, path)
+            shutil.rmtree(previous)
+        else:
+            # An empty folder is replaced by rename(2) itself.
+            os.replace(staging, path)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
 
 
 def write_atomic(path: str | Path, writer: Callable[[Path], None]) -> None:
