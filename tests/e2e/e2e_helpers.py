@@ -90,12 +90,21 @@ def run_snakemake(
     )
 
 
+# Snakemake's own marker in folder outputs, touched after the job has ended. A kill between
+# the end of a job and that touch leaves a complete folder without it, and Snakemake does not
+# rerun a job it adds to the DAG after a checkpoint (plot_cancer_type) even when its output
+# is marked incomplete, so a resumed run may lack the marker while its figures are complete.
+SNAKEMAKE_MARKERS = (".snakemake_timestamp",)
+
+
 def result_files(results: Path) -> list[Path]:
-    """Every file of a run's results except logs and benchmarks."""
+    """Every file of a run's results except logs, benchmarks and Snakemake's markers."""
     return [
         p
         for p in sorted(results.rglob("*"))
-        if p.is_file() and not set(p.relative_to(results).parts) & set(VOLATILE_PARTS)
+        if p.is_file()
+        and p.name not in SNAKEMAKE_MARKERS
+        and not set(p.relative_to(results).parts) & set(VOLATILE_PARTS)
     ]
 
 
