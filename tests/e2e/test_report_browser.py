@@ -158,6 +158,11 @@ def test_payloads_reached_the_outputs(hostile_run):
     # The codings were mapped through the spec, so the canonical values carry no markup.
     assert set(patients["sex"].dropna()) == {"female", "male"}
     assert "II" in set(patients["stage"].dropna())
+    # Source codings, descriptions and provenance are not written to any result.
+    unwritten = [PAYLOADS[k] for k in ("sex coding", "stage coding", "description", "provenance")]
+    for path in (p for p in (hostile_run / "results").rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        assert not [t for t in unwritten if t.encode() in data], path
 
 
 class TagCollector(HTMLParser):
