@@ -177,6 +177,21 @@ def group_alive(pgid: int) -> bool:
     return True
 
 
+def processes_of(workdir: Path) -> list[int]:
+    """Live processes whose command line names the working directory (Linux /proc)."""
+    found = []
+    names = (f"{workdir}/".encode(), f"{workdir}\0".encode())
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if any(n in command for n in names) and state != "Z" and int(entry.name) != os.getpid():
+            found.append(int(entry.name))
+    return found
+
+
 def run_and_kill(
     repo: Path,
     workdir: Path,
@@ -209,9 +224,10 @@ def run_and_kill(
         proc.wait()
     # Job processes are in the group too; they die with it, but not always in the same instant.
     deadline = time.monotonic() + 10
-    while group_alive(proc.pid) and time.monotonic() < deadline:
+    while (group_alive(proc.pid) or processes_of(workdir)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not group_alive(proc.pid), "processes of the killed run are still alive"
+    assert not processes_of(workdir), f"processes outside the killed group: {processes_of(workdir)}"
     return Interrupted(elapsed, running_rules(log_path.read_text(errors="replace")), finished)
 
 
