@@ -194,14 +194,6 @@ def test_narrative_shows_payloads_as_text(hostile_run):
         assert escape(PAYLOADS[where]) in html, where
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Snakemake writes each result's job parameters (here the whole config, labels "
-    "included) into report.html as JSON inside a <script> element without escaping '</', so "
-    "a label containing '</script>' ends that element and the rest runs as markup. To fix in "
-    "workflow/: refuse '<' in labels (config schema), or keep labels out of the params of "
-    "rules with report outputs.",
-)
 def test_script_end_tag_in_a_label(repo_dir, tmp_path):
     """A label that closes a script element is refused, or stays inert in report.html."""
     config = small_config(repo_dir, [repo_dir / "config" / "cohorts" / "demo_npc_a.yaml"])
