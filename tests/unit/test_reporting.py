@@ -127,3 +127,14 @@ def test_table_one_counts_and_missing():
     assert everyone.loc[("sex", "male"), "missing"] == "1"
     assert everyone.loc[("il6", "not measured"), "missing"] == "1"
     assert everyone.loc[("os", "events"), "value"] == "2 (67%)"
+
+
+def test_small_counts_hidden_in_the_flow_tables_when_asked():
+    config = {**CONFIG, "privacy": {"suppress_counts_below": 5}}
+    page = narrative_html(
+        config, AnalysisSettings.from_config(CONFIG), flow(), pd.DataFrame(), pd.DataFrame(), {}
+    )
+    assert "duplicate_row: &lt;5" in page
+    flow_table = page[page.index('id="flow"') : page.index('id="table-one"')]
+    assert "<td>&lt;5</td>" in flow_table
+    assert "<td>2</td>" not in flow_table and "<td>3</td>" not in flow_table

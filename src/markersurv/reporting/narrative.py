@@ -37,37 +37,45 @@ def frame_html(frame: pd.DataFrame, float_digits: int = 3) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
 
 
-def flow_frame(flow: dict) -> pd.DataFrame:
+def count(n: int, below: int | None) -> str:
+    """A count as text, ``<k`` when it is under the configured k (shareable reports)."""
+    return f"<{below}" if below and 0 < int(n) < below else str(int(n))
+
+
+def flow_frame(flow: dict, below: int | None = None) -> pd.DataFrame:
     rows = []
     for cohort in flow["cohorts"]:
         for table, counts in cohort["tables"].items():
-            reasons = "; ".join(f"{k}: {v}" for k, v in counts["excluded"].items()) or "-"
+            reasons = (
+                "; ".join(f"{k}: {count(v, below)}" for k, v in counts["excluded"].items()) or "-"
+            )
             rows.append(
                 {
                     "cohort": cohort["cohort"],
                     "table": table,
-                    "records": counts["records"],
-                    "included": counts["included"],
+                    "records": count(counts["records"], below),
+                    "included": count(counts["included"], below),
                     "excluded (reason: n)": reasons,
                 }
             )
     return pd.DataFrame(rows)
 
 
-def type_frame(flow: dict, endpoints) -> pd.DataFrame:
+def type_frame(flow: dict, endpoints, below: int | None = None) -> pd.DataFrame:
     rows = []
     for code, counts in flow["by_cancer_type"].items():
         row = {
             "cancer type": code,
             "cohorts": ", ".join(counts["cohorts"]),
-            "records": counts["records"],
-            "patients": counts["included"],
+            "records": count(counts["records"], below),
+            "patients": count(counts["included"], below),
         }
         for marker, n in counts["with_marker"].items():
-            row[f"with {marker}"] = n
+            row[f"with {marker}"] = count(n, below)
         for e in endpoints:
+            numbers = counts["endpoints"][e]
             row[f"{e}: n / events"] = (
-                f"{counts['endpoints'][e]['n']} / {counts['endpoints'][e]['events']}"
+                f"{count(numbers['n'], below)} / {count(numbers['events'], below)}"
             )
         rows.append(row)
     return pd.DataFrame(rows)
@@ -105,6 +113,7 @@ def narrative_html(
     association: pd.DataFrame,
     tables: dict[str, pd.DataFrame],
 ) -> str:
+    suppress_below = config.get("privacy", {}).get("suppress_counts_below")
     synthetic = any(c.get("synthetic") for c in flow["cohorts"])
     paragraphs = methods_paragraphs(config, settings, len(flow["cohorts"]), synthetic)
     parts = [
@@ -129,8 +138,8 @@ def narrative_html(
         f"{flow['excluded']} were excluded or merged into another record (reasons "
         f"below), and the other {flow['records'] - flow['excluded']} were joined into "
         f"the {flow['patients']} patients who entered analysis.</p>",
-        frame_html(flow_frame(flow)),
-        frame_html(type_frame(flow, settings.endpoints)),
+        frame_html(flow_frame(flow, suppress_below)),
+        frame_html(type_frame(flow, settings.endpoints, suppress_below)),
         '<h2 id="table-one">Table 1: patient characteristics</h2>',
         frame_html(table_one),
         '<h2 id="association">IL-6 and pSTAT3</h2>',
