@@ -94,6 +94,30 @@ def first_row(frame: pd.DataFrame, **keys) -> pd.Series | None:
     return rows.iloc[0] if len(rows) else None
 
 
+ESTIMATE_COLUMNS = ["n", "events", "hr", "hr_lower", "hr_upper", "p"]
+POOLED_COLUMNS = ["hr", "hr_lower", "hr_upper", "pi_lower", "pi_upper", "i2", "tau2", "q_p"]
+
+
+def forest_rows(rows: pd.DataFrame, label_column: str, with_q: bool = False) -> pd.DataFrame:
+    """Estimate rows of a forest plot, labelled by a column of the cox table."""
+    columns = ESTIMATE_COLUMNS + (["q"] if with_q else [])
+    out = rows[columns].reset_index(drop=True)
+    out.insert(0, "label", rows[label_column].to_numpy())
+    return out
+
+
+def forest_pooled_rows(pooled: pd.DataFrame, prefix: str) -> pd.DataFrame | None:
+    """Estimable pooled rows of a forest plot, labelled ``<prefix> (<method>)``."""
+    if pooled.empty:
+        return None
+    pooled = pooled[pooled["status"] != "not_estimable"]
+    if pooled.empty:
+        return None
+    out = pooled[POOLED_COLUMNS].reset_index(drop=True)
+    out.insert(0, "label", (prefix + " (" + pooled["method"] + ")").to_numpy())
+    return out
+
+
 class CancerTypeFigures:
     """Draws every figure of one cancer type into a folder."""
 
@@ -253,17 +277,7 @@ class CancerTypeFigures:
         per_cohort = cox[cox["cohort"] != ALL] if len(cox) else cox
         if len(per_cohort) < 2:
             return
-        rows = pd.DataFrame(
-            {
-                "label": per_cohort["cohort"],
-                "n": per_cohort["n"],
-                "events": per_cohort["events"],
-                "hr": per_cohort["hr"],
-                "hr_lower": per_cohort["hr_lower"],
-                "hr_upper": per_cohort["hr_upper"],
-                "p": per_cohort["p"],
-            }
-        )
+        rows = forest_rows(per_cohort, "cohort")
         pooled = select(
             self.tables.get("pooled", pd.DataFrame()),
             scope=self.cancer_type,
@@ -271,24 +285,7 @@ class CancerTypeFigures:
             marker=marker,
             model="continuous",
         )
-        pooled = pooled[pooled["status"] != "not_estimable"] if len(pooled) else pooled
-        pooled_rows = (
-            pd.DataFrame(
-                {
-                    "label": "Pooled (" + pooled["method"] + ")",
-                    "hr": pooled["hr"],
-                    "hr_lower": pooled["hr_lower"],
-                    "hr_upper": pooled["hr_upper"],
-                    "pi_lower": pooled["pi_lower"],
-                    "pi_upper": pooled["pi_upper"],
-                    "i2": pooled["i2"],
-                    "tau2": pooled["tau2"],
-                    "q_p": pooled["q_p"],
-                }
-            )
-            if len(pooled)
-            else None
-        )
+        pooled_rows = forest_pooled_rows(pooled, "Pooled")
         n, events = int(per_cohort["n"].sum()), int(per_cohort["events"].sum())
         fig = plot_forest(
             rows,
@@ -498,39 +495,11 @@ def draw_summary(
             if len(pooled)
             else pooled
         )
-        pan = pan[pan["status"] != "not_estimable"] if len(pan) else pan
-        forest_rows = pd.DataFrame(
-            {
-                "label": rows["cancer_type"],
-                "n": rows["n"],
-                "events": rows["events"],
-                "hr": rows["hr"],
-                "hr_lower": rows["hr_lower"],
-                "hr_upper": rows["hr_upper"],
-                "p": rows["p"],
-                "q": rows["q"],
-            }
-        )
-        pooled_rows = (
-            pd.DataFrame(
-                {
-                    "label": "Pan-cancer (" + pan["method"] + ")",
-                    "hr": pan["hr"],
-                    "hr_lower": pan["hr_lower"],
-                    "hr_upper": pan["hr_upper"],
-                    "pi_lower": pan["pi_lower"],
-                    "pi_upper": pan["pi_upper"],
-                    "i2": pan["i2"],
-                    "tau2": pan["tau2"],
-                    "q_p": pan["q_p"],
-                }
-            )
-            if len(pan)
-            else None
-        )
+        estimates = forest_rows(rows, "cancer_type", with_q=True)
+        pooled_rows = forest_pooled_rows(pan, "Pan-cancer")
         n, events = int(rows["n"].sum()), int(rows["events"].sum())
         fig = plot_forest(
-            forest_rows,
+            estimates,
             pooled_rows,
             label_header="Cancer type",
             title=figure_title(
