@@ -429,16 +429,18 @@ def summary_figures(
 
 
 def draw_summary(
-    patients: pd.DataFrame,
-    flow: dict,
-    tables: dict[str, pd.DataFrame],
-    marker_values: pd.DataFrame,
-    marker_qc: pd.DataFrame,
-    association: pd.DataFrame,
-    settings: AnalysisSettings,
+    patients,
+    flow,
+    tables,
+    marker_values,
+    marker_qc,
+    association,
+    settings,
     figures: FigureSettings,
     folder: Path,
 ) -> None:
+    """The figures of :func:`summary_figures`, saved straight into ``folder``."""
+
     def save(fig, name):
         save_figure(fig, folder / name, figures.formats_for(name), dpi=figures.dpi)
 
