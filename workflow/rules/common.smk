@@ -25,6 +25,24 @@ FINAL_TABLES = list(ANALYSIS_TABLES)
 JOB_CONFIG = {key: value for key, value in config.items() if key != "cohorts"}
 
 
+def config_keys(*keys):
+    """The part of the config a stage reads (its params): changing a figure setting must not
+    re-harmonize the cohorts."""
+    return {key: JOB_CONFIG[key] for key in keys if key in JOB_CONFIG}
+
+
+HARMONIZE_CONFIG = config_keys(
+    "data_dirs",
+    "vocabulary_dir",
+    "markers",
+    "endpoints",
+    "detection_limit_policy",
+    "pseudonymization",
+)
+ANALYSIS_CONFIG = config_keys("markers", "endpoints", "analysis")
+FIGURE_CONFIG = config_keys("markers", "endpoints", "analysis", "figures", "privacy")
+
+
 wildcard_constraints:
     cohort="|".join(COHORTS),
     cancer_type="[A-Za-z0-9_]+",

@@ -21,7 +21,7 @@ rule plot_cancer_type:
     conda:
         "../../envs/markersurv.yaml"
     params:
-        config=JOB_CONFIG,
+        config=FIGURE_CONFIG,
         tables=ANALYSIS_TABLES,
     script:
         "../scripts/plot_cancer_type.py"
@@ -53,7 +53,7 @@ rule plot_summary:
     conda:
         "../../envs/markersurv.yaml"
     params:
-        config=JOB_CONFIG,
+        config=FIGURE_CONFIG,
         tables={name: f"{RESULTS}/tables/{name}.tsv" for name in FINAL_TABLES},
     script:
         "../scripts/plot_summary.py"

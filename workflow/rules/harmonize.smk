@@ -16,7 +16,7 @@ rule harmonize_cohort:
     conda:
         "../../envs/markersurv.yaml"
     params:
-        config=JOB_CONFIG,
+        config=HARMONIZE_CONFIG,
     script:
         "../scripts/harmonize_cohort.py"
 
@@ -57,6 +57,6 @@ checkpoint merge_harmonized:
     conda:
         "../../envs/markersurv.yaml"
     params:
-        config=JOB_CONFIG,
+        config=HARMONIZE_CONFIG,
     script:
         "../scripts/merge_harmonized.py"

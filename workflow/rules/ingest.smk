@@ -10,6 +10,6 @@ rule validate_cohort:
     conda:
         "../../envs/markersurv.yaml"
     params:
-        config=JOB_CONFIG,
+        config=HARMONIZE_CONFIG,
     script:
         "../scripts/validate_cohort.py"

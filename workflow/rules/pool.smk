@@ -10,7 +10,7 @@ rule pool_results:
     conda:
         "../../envs/markersurv.yaml"
     params:
-        config=JOB_CONFIG,
+        config=ANALYSIS_CONFIG,
         folders=analysis_folders,
     script:
         "../scripts/pool_results.py"

@@ -13,6 +13,6 @@ rule fit_cancer_type:
     conda:
         "../../envs/markersurv.yaml"
     params:
-        config=JOB_CONFIG,
+        config=ANALYSIS_CONFIG,
     script:
         "../scripts/fit_cancer_type.py"
