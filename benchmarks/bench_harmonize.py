@@ -19,81 +19,23 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import yaml
-
-from markersurv.simulate_core import simulate_patients
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synthetic_registry
 
 CANCER_TYPES = ["NSCLC", "BRCA", "CRC", "NPC", "HNSC", "GBM", "KIRC", "OV", "PAAD", "STAD"]
 
 
 def write_cohort(folder: Path, index: int, n: int) -> Path:
-    rng = np.random.default_rng(1000 + index)
-    data = simulate_patients(
+    return synthetic_registry.write_cohort(
+        folder,
+        f"bench_{index:02d}",
         n,
-        cancer_type=CANCER_TYPES[index % 10],
+        seed=1000 + index,
+        cancer_type=CANCER_TYPES[index % len(CANCER_TYPES)],
         log_hr={"il6": 0.3, "pstat3": 0.1, "age": 0.02},
-        baseline={},
-        censoring={"dropout_rate_per_year": 0.05},
-        rng=rng,
-        id_prefix=f"C{index}-",
+        generator="benchmarks/bench_harmonize.py",
+        lod=1.5,
     )
-    data = data[
-        [
-            "patient_id",
-            "cancer_type",
-            "il6",
-            "pstat3",
-            "age",
-            "sex",
-            "stage",
-            "os_time",
-            "os_event",
-            "pfs_time",
-            "pfs_event",
-        ]
-    ].copy()
-    data["age"] = data["age"].astype(int)
-    il6 = data["il6"].round(2).astype(str)
-    il6[data["il6"] < 1.5] = "<1.5"
-    data["il6"] = il6
-    cohort = f"bench_{index:02d}"
-    parquet = index % 2 == 1
-    path = folder / f"{cohort}.{'parquet' if parquet else 'csv'}"
-    table = {"path": str(path), "id_column": "patient_id"}
-    if parquet:
-        data.to_parquet(path, index=False)
-    else:
-        for column in ("pstat3", "os_time", "pfs_time"):
-            data[column] = data[column].round(4).astype(str).str.replace(".", ",", regex=False)
-        data["il6"] = data["il6"].str.replace(".", ",", regex=False)
-        data.to_csv(path, sep=";", index=False)
-        table.update(delimiter=";", decimal=",")
-    spec = {
-        "id": cohort,
-        "description": "SYNTHETIC benchmark cohort",
-        "provenance": f"synthetic: benchmarks/bench_harmonize.py, seed {1000 + index}",
-        "synthetic": True,
-        "tables": {"data": table},
-        "cancer_type": {"column": "cancer_type"},
-        "age": {"column": "age"},
-        "sex": {"column": "sex"},
-        "stage": {"column": "stage"},
-        "markers": {
-            "il6": {"column": "il6", "unit": "pg/mL"},
-            "pstat3": {"column": "pstat3", "scale": "h_score"},
-        },
-        "endpoints": {
-            e: {
-                "time": {"column": f"{e}_time", "unit": "months"},
-                "event": {"column": f"{e}_event"},
-            }
-            for e in ("os", "pfs")
-        },
-    }
-    spec_path = folder / f"{cohort}.yaml"
-    spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return spec_path
 
 
 CONFIG = {

@@ -21,79 +21,25 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import yaml
 
-from markersurv.simulate_core import simulate_patients
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synthetic_registry
 
 REPO = Path(__file__).resolve().parents[1]
 TYPES = ["NSCLC", "BRCA", "CRC", "NPC", "HNSC", "GBM", "KIRC", "OV", "PAAD", "STAD"]
 
 
 def write_cohort(folder: Path, index: int, n: int) -> Path:
-    rng = np.random.default_rng(2000 + index)
-    cancer_type = TYPES[index % len(TYPES)]
-    data = simulate_patients(
+    return synthetic_registry.write_cohort(
+        folder,
+        f"scale_{index:02d}",
         n,
-        cancer_type=cancer_type,
+        seed=2000 + index,
+        cancer_type=TYPES[index % len(TYPES)],
         log_hr={"il6": 0.3, "pstat3": -0.1 if index % 3 else 0.2, "age": 0.02, "late_stage": 0.5},
-        baseline={},
-        censoring={"dropout_rate_per_year": 0.05},
-        rng=rng,
-        id_prefix=f"S{index}-",
+        generator="benchmarks/bench_scale.py",
     )
-    data = data[
-        [
-            "patient_id",
-            "il6",
-            "pstat3",
-            "age",
-            "sex",
-            "stage",
-            "os_time",
-            "os_event",
-            "pfs_time",
-            "pfs_event",
-        ]
-    ].copy()
-    data["age"] = data["age"].astype(int)
-    cohort = f"scale_{index:02d}"
-    table = {"id_column": "patient_id"}
-    if index % 2:
-        path = folder / f"{cohort}.parquet"
-        data.to_parquet(path, index=False)
-    else:
-        path = folder / f"{cohort}.csv"
-        for column in ("il6", "pstat3", "os_time", "pfs_time"):
-            data[column] = data[column].round(4).astype(str).str.replace(".", ",", regex=False)
-        data.to_csv(path, sep=";", index=False)
-        table.update(delimiter=";", decimal=",")
-    table["path"] = str(path)
-    spec = {
-        "id": cohort,
-        "description": "SYNTHETIC scale-benchmark cohort",
-        "provenance": f"synthetic: benchmarks/bench_scale.py, seed {2000 + index}",
-        "synthetic": True,
-        "tables": {"data": table},
-        "cancer_type": {"constant": cancer_type},
-        "age": {"column": "age"},
-        "sex": {"column": "sex"},
-        "stage": {"column": "stage"},
-        "markers": {
-            "il6": {"column": "il6", "unit": "pg/mL"},
-            "pstat3": {"column": "pstat3", "scale": "h_score"},
-        },
-        "endpoints": {
-            e: {
-                "time": {"column": f"{e}_time", "unit": "months"},
-                "event": {"column": f"{e}_event"},
-            }
-            for e in ("os", "pfs")
-        },
-    }
-    spec_path = folder / f"{cohort}.yaml"
-    spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return spec_path
 
 
 def main() -> None:
