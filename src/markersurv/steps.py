@@ -127,17 +127,11 @@ def pool_results_step(analysis_dirs: list[str], config: dict, outputs: dict[str,
     from markersurv.analysis.settings import AnalysisSettings
 
     settings = AnalysisSettings.from_config(config)
-    parts = []
-    for folder in analysis_dirs:
-        part = {}
-        for name in TABLES:
-            path = Path(folder) / f"{name}.tsv"
-            if path.stat().st_size > 1:
-                part[name] = pd.read_csv(
-                    path, sep="\t", keep_default_na=True, na_values=["NA"], dtype={"cohort": str}
-                )
-        parts.append(part)
-    tables = finalize_tables(parts, settings)
+    parts = [
+        read_tables({name: str(Path(folder) / f"{name}.tsv") for name in TABLES})
+        for folder in analysis_dirs
+    ]
+    tables = finalize_tables([{n: t for n, t in p.items() if len(t)} for p in parts], settings)
     for name, path in outputs.items():
         write_tsv(tables.get(name, pd.DataFrame()), path)
 
