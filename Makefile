@@ -27,7 +27,7 @@ TCGA_CONFIG = --configfile config/tcga.yaml --config 'data_dirs={"tcga": "$(absp
 tcga: $(STAMP)
 	snakemake --cores $(CORES) $(TCGA_CONFIG)
 	snakemake --cores $(CORES) $(TCGA_CONFIG) --report results/tcga/report.html
-	python -m markersurv.findings results/tcga > docs/findings.md
+	python -m markersurv.reporting.findings results/tcga > docs/findings.md
 
 test: $(STAMP)
 	pytest

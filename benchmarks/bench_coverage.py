@@ -1,7 +1,7 @@
 """Benchmark: coverage of the reported 95% CIs of marker hazard ratios, on data simulated from
 a known truth.
 
-Replicates are drawn with ``markersurv.simulate_core.simulate_replicate`` (one independent
+Replicates are drawn with ``markersurv.simulate.core.simulate_replicate`` (one independent
 random stream per replicate and cohort) and fitted with the pipeline's own
 ``markersurv.analysis.cox_models.fit_model`` (and ``markersurv.analysis.pooling.pool``), with
 the config's default analysis settings; coverage counts the replicates whose reported
@@ -48,8 +48,8 @@ from scipy.stats import binomtest
 
 from markersurv.analysis.cox_models import covariate_columns, fit_model
 from markersurv.analysis.pooling import pool
-from markersurv.analysis.settings import AnalysisSettings
-from markersurv.simulate_core import Baseline, Censoring, CohortDesign, simulate_replicate
+from markersurv.config.settings import AnalysisSettings
+from markersurv.simulate.core import Baseline, Censoring, CohortDesign, simulate_replicate
 
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"

@@ -39,7 +39,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from markersurv.stats.cox import fit_cox  # noqa: E402
+from markersurv.stats.cox.fit import fit_cox  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"

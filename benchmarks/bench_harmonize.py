@@ -1,6 +1,6 @@
 """Benchmark: harmonize a SYNTHETIC registry of 1,000,000 patients in 10 cohorts.
 
-Data: written by ``markersurv.simulate_core.simulate_patients`` (seeds 1000..1009), five CSV
+Data: written by ``markersurv.simulate.core.simulate_patients`` (seeds 1000..1009), five CSV
 and five Parquet cohorts of 100,000 patients with IL-6 partly below the detection limit
 (``<1.5``), decimal commas in the CSV ones, and two endpoints. Each cohort is harmonized in
 a fresh process (as one Snakemake job per cohort would be), one at a time, and then merged;
@@ -47,7 +47,7 @@ CONFIG = {
 
 CHILD = """
 import json, resource, sys, time
-from markersurv.steps import harmonize_cohort_step
+from markersurv.pipeline.steps import harmonize_cohort_step
 start = time.perf_counter()
 spec, config, out = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
 harmonize_cohort_step(spec, config, f"{out}.patients.parquet", f"{out}.exclusions.tsv",
@@ -88,7 +88,7 @@ def main() -> None:
         rows.append((spec.stem, r["wall"], r["max_rss_mb"]))
     merge = """
 import json, resource, sys, time
-from markersurv.steps import merge_harmonized_step
+from markersurv.pipeline.steps import merge_harmonized_step
 start = time.perf_counter()
 outs, config = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 folder = sys.argv[3]

@@ -1,7 +1,7 @@
 """Benchmark: a SYNTHETIC registry of 1,000,000 patients in 20 cohorts over 10 cancer types,
 end to end (harmonize, every statistic, figures, report) through Snakemake on this machine.
 
-Cohorts come from ``markersurv.simulate_core.simulate_patients`` (seeds 2000-2019), written
+Cohorts come from ``markersurv.simulate.core.simulate_patients`` (seeds 2000-2019), written
 as Parquet (odd) and semicolon CSV with decimal commas (even); two cohorts per cancer type.
 The run uses the demo config's analysis settings with the concordance bootstrap off (it is
 limited to 4,000 patients per analysis anyway) and PNG figures only. Reports wall time and

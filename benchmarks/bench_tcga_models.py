@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from markersurv.analysis.cancer_type import analyse_cancer_type  # noqa: E402
-from markersurv.analysis.settings import AnalysisSettings  # noqa: E402
+from markersurv.config.settings import AnalysisSettings  # noqa: E402
 from tests.stats.test_tables_vs_r import Dataset, r_inputs  # noqa: E402
 
 

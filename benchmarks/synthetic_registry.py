@@ -1,6 +1,6 @@
 """SYNTHETIC benchmark cohorts: one file and one spec per cohort, as a site would export them.
 
-Patients come from ``markersurv.simulate_core.simulate_patients``; odd-numbered cohorts are
+Patients come from ``markersurv.simulate.core.simulate_patients``; odd-numbered cohorts are
 written as Parquet, even-numbered ones as semicolon CSV with decimal commas. IL-6 values under
 ``lod`` are written as ``<lod`` (detection-limit form), when a limit is given.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from markersurv.simulate_core import simulate_patients
+from markersurv.simulate.core import simulate_patients
 
 COLUMNS = [
     "patient_id",

@@ -14,9 +14,9 @@ import openpyxl
 import pandas as pd
 import yaml
 
-from markersurv.harmonize import HarmonizedCohort, Settings, harmonize_cohort
-from markersurv.spec import load_cohort_spec
-from markersurv.vocab import Vocabulary
+from markersurv.cohort.spec import load_cohort_spec
+from markersurv.cohort.vocab import Vocabulary
+from markersurv.harmonize.cohort import HarmonizedCohort, Settings, harmonize_cohort
 
 REPO = Path(__file__).resolve().parents[1]
 VOCAB = Vocabulary.load(REPO / "resources" / "vocab")

@@ -10,9 +10,18 @@ from markersurv.errors import MarkersurvError
 
 # Each subcommand lives in its own module exposing ``add_arguments(parser)`` and ``run(args)``.
 SUBCOMMANDS = {
-    "init-cohort": ("markersurv.init_cohort", "Draft a cohort spec from one or more data files."),
-    "validate": ("markersurv.validate", "Check cohort specs against the schema and their data."),
-    "simulate": ("markersurv.simulate", "Write synthetic cohorts from a stated truth file."),
+    "init-cohort": (
+        "markersurv.init_cohort.draft",
+        "Draft a cohort spec from one or more data files.",
+    ),
+    "validate": (
+        "markersurv.harmonize.validation",
+        "Check cohort specs against the schema and their data.",
+    ),
+    "simulate": (
+        "markersurv.simulate.from_truth",
+        "Write synthetic cohorts from a stated truth file.",
+    ),
 }
 
 

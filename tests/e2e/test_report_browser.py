@@ -26,8 +26,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from markersurv.cohort.spec import load_cohort_spec
 from markersurv.errors import CohortSpecError
-from markersurv.spec import load_cohort_spec
 from tests.e2e.e2e_helpers import run_snakemake, small_config, write_workdir
 
 pytestmark = pytest.mark.e2e

@@ -18,7 +18,7 @@ import sys
 import pandas as pd
 import pytest
 
-from markersurv.outputs import atomic_folder, write_tsv
+from markersurv.tables.io import atomic_folder, write_tsv
 from tests.e2e.e2e_helpers import (
     digest,
     partial_files,
@@ -89,7 +89,7 @@ def test_resume_after_sigkill_is_byte_identical(stage, reference, repo_dir, tmp_
 
 WRITER = """
 import sys, time
-from markersurv.outputs import atomic_path
+from markersurv.tables.io import atomic_path
 with atomic_path(sys.argv[1]) as tmp:
     tmp.write_text("half a table")
     print("writing", flush=True)
@@ -124,7 +124,7 @@ def test_a_killed_write_is_cleaned_up_by_the_next_write(tmp_path):
 
 FOLDER_WRITER = """
 import sys, time
-from markersurv.outputs import atomic_folder
+from markersurv.tables.io import atomic_folder
 with atomic_folder(sys.argv[1]) as staging:
     (staging / "km.png").write_bytes(b"one figure of several")
     print("drawing", flush=True)

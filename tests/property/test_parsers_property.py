@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from markersurv import fields
-from markersurv.cells import parse_dates, parse_numbers
+from markersurv.cohort.spec import DEFAULT_BELOW_LOD_TOKENS, DEFAULT_MISSING_TOKENS
 from markersurv.errors import HarmonizationError
-from markersurv.ids import normalize_ids
-from markersurv.spec import DEFAULT_BELOW_LOD_TOKENS, DEFAULT_MISSING_TOKENS
+from markersurv.harmonize import fields
+from markersurv.harmonize.ids import normalize_ids
+from markersurv.ingest.cells import parse_dates, parse_numbers
 from tests.helpers_cohort import VOCAB
 from tests.property.test_cohort_property import PROFILE, number_text
 

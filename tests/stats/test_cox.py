@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from markersurv.stats.cox import fit_cox
-from markersurv.stats.cox_likelihood import RiskSets
-from markersurv.stats.cox_timefix import merge_close_times
+from markersurv.stats.cox.fit import fit_cox
+from markersurv.stats.cox.likelihood import RiskSets
 from markersurv.stats.km import SurvivalDataError
+from markersurv.stats.timefix import merge_close_times
 from tests.r_bridge import run_r
 from tests.tcga_data import pstat3_os, tcga_dir_or_none
 

@@ -25,10 +25,10 @@ import yaml
 
 from markersurv.analysis.cancer_type import analyse_cancer_type
 from markersurv.analysis.pooling import finalize_tables
-from markersurv.analysis.settings import AnalysisSettings
-from markersurv.harmonize import Settings, harmonize_cohort
-from markersurv.spec import load_cohort_spec
-from markersurv.vocab import Vocabulary
+from markersurv.cohort.spec import load_cohort_spec
+from markersurv.cohort.vocab import Vocabulary
+from markersurv.config.settings import AnalysisSettings
+from markersurv.harmonize.cohort import Settings, harmonize_cohort
 from tests.r_bridge import rscript_or_skip, run_r
 
 # NSCLC and BRCA have two cohorts each (stratified pooled fits, per-type pooling); every

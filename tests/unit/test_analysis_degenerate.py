@@ -20,11 +20,11 @@ import pytest
 
 from markersurv.analysis.cancer_type import analyse_cancer_type
 from markersurv.analysis.pooling import finalize_tables
-from markersurv.analysis.settings import AnalysisSettings
+from markersurv.cohort.vocab import Vocabulary
+from markersurv.config.settings import AnalysisSettings
 from markersurv.errors import HarmonizationError
-from markersurv.simulate_core import simulate_patients
-from markersurv.standardize import standardize_markers
-from markersurv.vocab import Vocabulary
+from markersurv.harmonize.standardize import standardize_markers
+from markersurv.simulate.core import simulate_patients
 
 SETTINGS = AnalysisSettings.from_config(
     {

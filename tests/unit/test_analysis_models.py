@@ -18,8 +18,8 @@ from markersurv.analysis.cox_models import (
     lr_statistic,
     rcs_basis,
 )
-from markersurv.analysis.settings import AnalysisSettings
-from markersurv.stats.cox import fit_cox
+from markersurv.config.settings import AnalysisSettings
+from markersurv.stats.cox.fit import fit_cox
 
 SETTINGS = AnalysisSettings.from_config({"markers": [{"id": "il6"}], "endpoints": [{"id": "os"}]})
 ESTIMATES = ["coef", "se", "hr", "hr_lower", "hr_upper", "z", "p"]

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from markersurv.cells import number_pattern, parse_dates, parse_numbers
-from markersurv.spec import DEFAULT_BELOW_LOD_TOKENS, DEFAULT_MISSING_TOKENS
+from markersurv.cohort.spec import DEFAULT_BELOW_LOD_TOKENS, DEFAULT_MISSING_TOKENS
+from markersurv.ingest.cells import number_pattern, parse_dates, parse_numbers
 
 
 def parse(cells, **options):

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from markersurv.cohort.spec import load_cohort_spec
+from markersurv.cohort.vocab import Vocabulary
 from markersurv.errors import MarkersurvError
-from markersurv.harmonize import Settings, harmonize_cohort
-from markersurv.spec import load_cohort_spec
-from markersurv.vocab import Vocabulary
+from markersurv.harmonize.cohort import Settings, harmonize_cohort
 
 ROWS = """Patient;Entity;Alter;Geschlecht;Stadium;IL6 ug/L;pSTAT3 QS;OS Monate;Status
 K-01;Klatskin tumour;61;w;IIIA;0,0042;12;14,5;verstorben

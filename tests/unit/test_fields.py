@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from markersurv import fields
+from markersurv.cohort.spec import DEFAULT_BELOW_LOD_TOKENS, DEFAULT_MISSING_TOKENS
 from markersurv.errors import HarmonizationError
-from markersurv.spec import DEFAULT_BELOW_LOD_TOKENS, DEFAULT_MISSING_TOKENS
+from markersurv.harmonize import fields
 from tests.helpers_cohort import REPO, VOCAB
 
 WHERE = {"cohort": "c1", "file": "clinical.csv", "column": "x"}

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from markersurv.errors import InputFileError
-from markersurv.harmonize import Settings, patient_columns
-from markersurv.pseudonym import pseudonymize
+from markersurv.harmonize.cohort import Settings, patient_columns
+from markersurv.harmonize.privacy.pseudonyms import pseudonymize
 from tests.helpers_cohort import (
     ENDPOINTS,
     MARKERS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from markersurv.errors import CohortSpecError
-from markersurv.identifiers import looks_like_identifier
+from markersurv.harmonize.privacy.identifiers import looks_like_identifier
 from tests.helpers_cohort import base_spec, clinical, harmonize_rows, raw_ids_absent
 
 HEADER = ("pid", "il6", "os_days", "os_status")

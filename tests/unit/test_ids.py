@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from markersurv.ids import normalize_ids
+from markersurv.harmonize.ids import normalize_ids
 
 TUMOUR = {"sample_type": {"start": 14, "end": 15, "keep": [1, 9]}, "extract": "^(.{12})"}
 

@@ -14,8 +14,8 @@ import pytest
 
 from markersurv.analysis.cox_models import covariate_columns, fit_model
 from markersurv.analysis.imputation import imputed_adjusted_rows, nelson_aalen_at, rubin
-from markersurv.analysis.settings import AnalysisSettings
-from markersurv.simulate_core import CohortDesign, simulate_replicate
+from markersurv.config.settings import AnalysisSettings
+from markersurv.simulate.core import CohortDesign, simulate_replicate
 
 ESTIMATES = ["coef", "se", "hr", "hr_lower", "hr_upper", "z", "p"]
 

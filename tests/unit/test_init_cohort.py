@@ -15,16 +15,16 @@ import pytest
 import yaml
 
 from markersurv.cli import main
+from markersurv.cohort.vocab import Vocabulary
+from markersurv.config.schema import load_schema
 from markersurv.errors import InputFileError, MarkersurvError
-from markersurv.init_cohort import Draft, draft_cohort_spec
-from markersurv.init_cohort_markers import pstat3_by_range
-from markersurv.init_cohort_profile import ColumnProfile, name_tokens
-from markersurv.init_cohort_sniff import header_row_of, sniff_delimiter, sniff_table
-from markersurv.init_cohort_yaml import Node, mapping, render, to_data
-from markersurv.readers import field_columns
-from markersurv.spec import load_schema
-from markersurv.validate import validate_spec
-from markersurv.vocab import Vocabulary
+from markersurv.harmonize.validation import validate_spec
+from markersurv.ingest.readers import field_columns
+from markersurv.init_cohort.draft import Draft, draft_cohort_spec
+from markersurv.init_cohort.markers import pstat3_by_range
+from markersurv.init_cohort.profile import ColumnProfile, name_tokens
+from markersurv.init_cohort.sniff import header_row_of, sniff_delimiter, sniff_table
+from markersurv.init_cohort.spec_yaml import Node, mapping, render, to_data
 
 REPO = Path(__file__).resolve().parents[2]
 VOCAB = Vocabulary.load(REPO / "resources" / "vocab")
@@ -710,7 +710,8 @@ def test_time_and_status_columns(tmp_path, time_name, event_name, events, unit, 
 def test_docstring_examples():
     import doctest
 
-    from markersurv import init_cohort_profile, init_cohort_yaml
+    from markersurv.init_cohort import profile as init_cohort_profile
+    from markersurv.init_cohort import spec_yaml as init_cohort_yaml
 
     for module in (init_cohort_profile, init_cohort_yaml):
         result = doctest.testmod(module)

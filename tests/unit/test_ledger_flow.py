@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from markersurv.ledger import REASONS, Ledger, build_flow
-from markersurv.merge import merge_exclusions, merge_flow, merge_patients
+from markersurv.harmonize.ledger import REASONS, Ledger, build_flow
+from markersurv.harmonize.merge import merge_exclusions, merge_flow, merge_patients
 from tests.helpers_cohort import base_spec, check_ledger, harmonize_rows
 
 NORMALIZER = {"remove": "[-_ ]", "strip_leading_zeros": True, "replicates": "mean"}

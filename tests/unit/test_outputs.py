@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 
 from markersurv.errors import HarmonizationError
-from markersurv.outputs import (
+from markersurv.pipeline.steps import harmonize_cohort_step
+from markersurv.tables.io import (
     atomic_path,
     neutralize_formulas,
     write_json,
     write_parquet,
     write_tsv,
 )
-from markersurv.steps import harmonize_cohort_step
 from tests.helpers_cohort import REPO, base_spec, clinical, write_cohort
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from markersurv.analysis.pooling import add_q, cox_family, finalize_tables, pool
-from markersurv.analysis.settings import AnalysisSettings
+from markersurv.config.settings import AnalysisSettings
 from markersurv.stats.meta import random_effects
 from markersurv.stats.multiplicity import benjamini_hochberg
 

@@ -10,9 +10,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from markersurv.cohort.spec import load_cohort_spec
 from markersurv.errors import CohortSpecError, InputFileError
-from markersurv.readers import FILE, ROW, read_table
-from markersurv.spec import load_cohort_spec
+from markersurv.ingest.readers import FILE, ROW, read_table
 from tests.helpers_cohort import (
     base_spec,
     check_ledger,

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from markersurv.analysis.settings import AnalysisSettings
+from markersurv.config.settings import AnalysisSettings
 from markersurv.reporting.cautions import cautions
 from markersurv.reporting.narrative import frame_html, narrative_html
 from markersurv.reporting.remark import ITEMS, remark_html

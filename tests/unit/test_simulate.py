@@ -18,17 +18,17 @@ import pytest
 import yaml
 from lifelines import CoxPHFitter
 
-from markersurv import simulate
-from markersurv import simulate_export as ex
 from markersurv.errors import ConfigError
-from markersurv.simulate_cohort import IL6_PG_PER_UNIT
-from markersurv.simulate_core import (
+from markersurv.simulate import export as ex
+from markersurv.simulate import from_truth as simulate
+from markersurv.simulate.cohort import IL6_PG_PER_UNIT
+from markersurv.simulate.core import (
     PSTAT3_SCALES,
     CohortDesign,
     simulate_patients,
     simulate_replicate,
 )
-from markersurv.simulate_spec import DEFAULT_BELOW_LOD_TOKENS, DEFAULT_MISSING_TOKENS
+from markersurv.simulate.spec import DEFAULT_BELOW_LOD_TOKENS, DEFAULT_MISSING_TOKENS
 
 TRUTH = "resources/demo/truth.yaml"
 COHORTS = [

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from markersurv.harmonize import Settings, harmonize_cohort
-from markersurv.pseudonym import pseudonymize
-from markersurv.spec import load_cohort_spec
+from markersurv.cohort.spec import load_cohort_spec
+from markersurv.harmonize.cohort import Settings, harmonize_cohort
+from markersurv.harmonize.privacy.pseudonyms import pseudonymize
 from tests.helpers_cohort import REPO, VOCAB, check_ledger
 
 # Source: the "Per-cancer-type counts" table of the README that ships with the TCGA test

@@ -3,8 +3,8 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
-from markersurv.steps import TABLES as ANALYSIS_TABLES
-from markersurv.workflow_inputs import cohort_data_files, cohort_specs
+from markersurv.pipeline.steps import TABLES as ANALYSIS_TABLES
+from markersurv.pipeline.workflow_inputs import cohort_data_files, cohort_specs
 
 min_version("9.0")
 

@@ -21,8 +21,8 @@ from markersurv.analysis.concordance_pairs import (
     bootstrap_concordance_difference,
 )
 from markersurv.analysis.cox_models import lr_statistic
-from markersurv.analysis.settings import AnalysisSettings
-from markersurv.stats.cox import fit_cox
+from markersurv.config.settings import AnalysisSettings
+from markersurv.stats.cox.fit import fit_cox
 
 NAN = float("nan")
 

@@ -24,8 +24,8 @@ from markersurv.analysis.cox_models import (
 from markersurv.analysis.groups import LABELS, joint_groups, joint_labels, marker_groups
 from markersurv.analysis.imputation import imputed_adjusted_rows
 from markersurv.analysis.pooling import pooled_within_types
-from markersurv.analysis.settings import AnalysisSettings
 from markersurv.analysis.survival_tables import km_rows, logrank_rows
+from markersurv.config.settings import AnalysisSettings
 
 ALL = "all"
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from markersurv.analysis.settings import AnalysisSettings
-from markersurv.stats.cox import CoxFit, fit_cox
+from markersurv.config.settings import AnalysisSettings
+from markersurv.stats.cox.fit import CoxFit, fit_cox
 from markersurv.stats.km import SurvivalDataError
 from markersurv.stats.zph import cox_zph
 

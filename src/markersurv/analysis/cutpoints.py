@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from markersurv.analysis.settings import AnalysisSettings
+from markersurv.config.settings import AnalysisSettings
 from markersurv.stats.maxstat import CutpointError, cross_validated_cutpoint, maxstat_logrank
 
 CORRECTIONS = {

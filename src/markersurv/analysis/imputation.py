@@ -22,8 +22,8 @@ import pandas as pd
 from scipy.stats import t as student_t
 
 from markersurv.analysis.cox_models import COX_COLUMNS
-from markersurv.analysis.settings import AnalysisSettings
-from markersurv.stats.cox import fit_cox
+from markersurv.config.settings import AnalysisSettings
+from markersurv.stats.cox.fit import fit_cox
 
 BINARY = ("sex", "stage_group")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from markersurv.analysis.settings import AnalysisSettings
+from markersurv.config.settings import AnalysisSettings
 from markersurv.stats.meta import random_effects
 from markersurv.stats.multiplicity import benjamini_hochberg
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from markersurv.analysis.settings import AnalysisSettings
+from markersurv.config.settings import AnalysisSettings
 from markersurv.stats.km import kaplan_meier
 from markersurv.stats.logrank import logrank_test, logrank_trend_test
 

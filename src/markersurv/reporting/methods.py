@@ -6,7 +6,7 @@ import platform
 from html import escape
 from importlib.metadata import PackageNotFoundError, version
 
-from markersurv.analysis.settings import AnalysisSettings
+from markersurv.config.settings import AnalysisSettings
 
 PACKAGES = (
     "markersurv",

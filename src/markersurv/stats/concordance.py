@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from markersurv.stats.cox_timefix import merge_close_times
 from markersurv.stats.km import SurvivalDataError, ordered_levels, survival_arrays
+from markersurv.stats.timefix import merge_close_times
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def concordance_index(time, event, risk_score, strata=None, timefix: bool = True
         Pairs are formed within strata only.
     timefix : bool
         Treat times equal up to rounding error as tied, as R does by default (see
-        :func:`~markersurv.stats.cox_timefix.merge_close_times`).
+        :func:`~markersurv.stats.timefix.merge_close_times`).
 
     Returns
     -------

@@ -1,0 +1,1 @@
+"""The typed cohort spec, the columns it references and the vocabularies it maps to."""

@@ -1,0 +1,152 @@
+"""Cohort specs: load safely, check against the JSON schema, resolve data paths."""
+
+from __future__ import annotations
+
+import glob
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from markersurv.config.schema import schema_problems
+from markersurv.errors import CohortSpecError, Location, Problem
+
+PLACEHOLDER = re.compile(r"^\{([A-Za-z0-9_]+)\}")
+DEFAULT_MISSING_TOKENS = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "#N/A", "-", ".")
+DEFAULT_BELOW_LOD_TOKENS = ("ND", "n.d.", "below LOD", "<LOD", "BLQ", "<LLOQ", "not detected")
+
+
+def read_yaml(path: str | Path, error: type = CohortSpecError) -> Any:
+    """YAML loaded safely: no tags, no code."""
+    path = Path(path)
+    if not path.exists():
+        raise error(
+            Problem(
+                "file not found",
+                Location(file=str(path)),
+                hint="Check the path in the config's cohorts list",
+            )
+        )
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise error(Problem(f"not valid YAML: {exc}", Location(file=str(path)))) from None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One source table of a cohort, with its paths resolved."""
+
+    name: str
+    pattern: str
+    files: tuple[Path, ...]
+    options: dict
+
+    @property
+    def orientation(self) -> str:
+        return self.options.get("orientation", "long")
+
+    def display_name(self, path: Path) -> str:
+        """The file as it appears in outputs: the spec's own pattern with the match's name."""
+        if len(self.files) == 1 and "*" not in self.pattern:
+            return self.pattern
+        return str(Path(self.pattern).parent / path.name)
+
+
+@dataclass(frozen=True)
+class CohortSpec:
+    """A validated cohort spec."""
+
+    id: str
+    source: str
+    raw: dict
+    tables: dict[str, TableSpec]
+
+    @property
+    def primary(self) -> str:
+        return next(iter(self.tables))
+
+    @property
+    def missing_tokens(self) -> tuple[str, ...]:
+        return tuple(self.raw.get("missing_tokens", DEFAULT_MISSING_TOKENS))
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.raw.get("synthetic", False))
+
+    def table_of(self, field: dict) -> str:
+        return field.get("table", self.primary)
+
+    def where(self, table: str | None = None, column: str | None = None, row=None) -> dict:
+        """Keyword arguments locating a problem, for the error constructors."""
+        file = None
+        if table is not None and table in self.tables:
+            spec = self.tables[table]
+            file = spec.pattern if len(spec.files) != 1 else spec.display_name(spec.files[0])
+        return {"cohort": self.id, "file": file, "column": column, "row": row}
+
+
+def resolve_path(pattern: str, data_dirs: dict[str, str], base: Path) -> str:
+    """Fill a leading ``{name}`` placeholder from ``data_dirs``; relative paths join base."""
+    match = PLACEHOLDER.match(pattern)
+    if match:
+        name = match.group(1)
+        if name not in data_dirs:
+            raise KeyError(name)
+        pattern = data_dirs[name] + pattern[match.end() :]
+    path = Path(pattern).expanduser()
+    return str(path if path.is_absolute() else base / path)
+
+
+def load_cohort_spec(
+    path: str | Path, data_dirs: dict[str, str] | None = None, base: str | Path = "."
+) -> CohortSpec:
+    """Load and validate a cohort spec; every schema and path problem is reported at once."""
+    spec, problems = read_cohort_spec(path, data_dirs, base)
+    if problems:
+        raise CohortSpecError(*problems)
+    return spec
+
+
+def read_cohort_spec(
+    path: str | Path, data_dirs: dict[str, str] | None = None, base: str | Path = "."
+) -> tuple[CohortSpec, list[Problem]]:
+    """A schema-valid cohort spec and its path problems (tables whose files are missing
+    have none), so that a check can go on to report the problems of the other tables."""
+    source = str(path)
+    raw = read_yaml(path)
+    if not isinstance(raw, dict):
+        raise CohortSpecError(
+            Problem("a cohort spec must be a YAML mapping", Location(file=source))
+        )
+    problems = schema_problems(raw, "cohort", source)
+    if problems:
+        raise CohortSpecError(*problems)
+    data_dirs = data_dirs or {}
+    tables: dict[str, TableSpec] = {}
+    for name, options in raw["tables"].items():
+        try:
+            pattern = resolve_path(options["path"], data_dirs, Path(base))
+        except KeyError as missing:
+            problems.append(
+                Problem(
+                    f"table {name!r}: path placeholder {{{missing.args[0]}}} is not defined",
+                    Location(cohort=raw["id"], file=source),
+                    hint=f"Add `data_dirs: {{{missing.args[0]}: <folder>}}` to the config",
+                )
+            )
+            tables[name] = TableSpec(name, options["path"], (), options)
+            continue
+        files = tuple(sorted(Path(p) for p in glob.glob(pattern)))
+        if not files:
+            problems.append(
+                Problem(
+                    f"table {name!r}: no file matches {options['path']!r}",
+                    Location(cohort=raw["id"], file=options["path"]),
+                    hint="Check the path and the config's data_dirs",
+                )
+            )
+        tables[name] = TableSpec(name, options["path"], files, options)
+    return CohortSpec(raw["id"], source, raw, tables), problems

@@ -1,0 +1,1 @@
+"""One cohort's source records to canonical patient rows, with the exclusions ledger."""

@@ -1,0 +1,1 @@
+"""Identifier columns found and refused or dropped; patient ids pseudonymized."""

@@ -1,0 +1,126 @@
+"""``markersurv validate``: check cohort specs against the schema and their data, reporting
+every problem in one pass."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+from markersurv.cohort.references import check_columns, read_field_references
+from markersurv.cohort.spec import read_cohort_spec
+from markersurv.cohort.vocab import Vocabulary
+from markersurv.config.schema import endpoint_ids, marker_ids
+from markersurv.errors import InputFileError, MarkersurvError, Problem
+from markersurv.harmonize.cohort import Settings, harmonize_cohort
+from markersurv.ingest.readers import read_columns
+from markersurv.tables.io import write_json
+
+DEFAULT_CONFIG = "config/config.yaml"
+
+
+def header_problems(spec, vocab: Vocabulary) -> list[Problem]:
+    """Problems visible without reading the values: files, sheets, columns, units, codes.
+    Columns are checked in every table that could be read."""
+    problems: list[Problem] = []
+    columns = {}
+    for name, table in spec.tables.items():
+        if not table.files:
+            continue
+        try:
+            columns[name] = read_columns(spec, name)
+        except InputFileError as error:
+            problems.extend(error.problems)
+    refs, reference_problems = read_field_references(spec, vocab)
+    problems.extend(reference_problems)
+    try:
+        check_columns(spec, columns, [r for r in refs if r.table in columns])
+    except MarkersurvError as error:
+        problems.extend(error.problems)
+    return problems
+
+
+def validate_spec(spec_path: str, config: dict, read_values: bool = True) -> dict:
+    """Check one spec; returns a summary, raises with every problem found."""
+    spec, problems = read_cohort_spec(spec_path, config.get("data_dirs", {}))
+    vocab = Vocabulary.load(config.get("vocabulary_dir", "resources/vocab"))
+    problems += header_problems(spec, vocab)
+    if problems:
+        raise MarkersurvError(*problems)
+    summary = {
+        "cohort": spec.id,
+        "spec": spec_path,
+        "status": "ok",
+        "tables": {n: [t.display_name(p) for p in t.files] for n, t in spec.tables.items()},
+    }
+    if read_values:
+        settings = Settings(
+            tuple(marker_ids(config)),
+            tuple(endpoint_ids(config)),
+            config.get("detection_limit_policy", "half"),
+            b"validation-only",
+        )
+        result = harmonize_cohort(spec, vocab, settings)
+        summary["patients"] = len(result.patients)
+        summary["excluded"] = {
+            k: int(v) for k, v in result.exclusions["reason"].value_counts().sort_index().items()
+        }
+    return summary
+
+
+def validate_cohort_step(spec_path: str, config: dict, output: str) -> None:
+    """The workflow's check before harmonizing: schema, files, sheets, columns, units."""
+    write_json(validate_spec(spec_path, config, read_values=False), output)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("specs", nargs="+", help="cohort spec YAML file(s)")
+    parser.add_argument(
+        "--config",
+        default=DEFAULT_CONFIG,
+        help=f"analysis config giving data_dirs, markers, endpoints (default {DEFAULT_CONFIG})",
+    )
+    parser.add_argument(
+        "--data-dir",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="define or override a data_dirs entry, e.g. tcga=data/tcga",
+    )
+    parser.add_argument(
+        "--headers-only",
+        action="store_true",
+        help="check files, sheets, columns and units without reading values",
+    )
+
+
+def load_cli_config(args) -> dict:
+    config = (
+        yaml.safe_load(Path(args.config).read_text())
+        if Path(args.config).exists()
+        else {"markers": [{"id": "il6"}, {"id": "pstat3"}], "endpoints": [{"id": "os"}]}
+    )
+    data_dirs = dict(config.get("data_dirs", {}))
+    for item in args.data_dir:
+        name, _, path = item.partition("=")
+        data_dirs[name] = path
+    return {**config, "data_dirs": data_dirs}
+
+
+def run(args) -> int:
+    config = load_cli_config(args)
+    failed = 0
+    for spec_path in args.specs:
+        try:
+            summary = validate_spec(spec_path, config, read_values=not args.headers_only)
+        except MarkersurvError as error:
+            failed += 1
+            print(f"{spec_path}: INVALID\n{error}", file=sys.stderr)
+            continue
+        extra = ""
+        if "patients" in summary:
+            extra = f": {summary['patients']} patients, excluded {summary['excluded'] or 0}"
+        print(f"{spec_path}: ok{extra}")
+    return 1 if failed else 0

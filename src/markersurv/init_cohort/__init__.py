@@ -1,0 +1,1 @@
+"""Drafting a cohort spec from data files (`markersurv init-cohort`)."""

@@ -1,0 +1,1 @@
+"""Synthetic cohorts from a stated truth (`markersurv simulate`)."""

@@ -1,0 +1,1 @@
+"""The Cox proportional-hazards solver (Efron and Breslow ties, strata)."""

@@ -1,0 +1,1 @@
+"""Output tables: written atomically and byte-reproducibly, read back one way."""
