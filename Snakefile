@@ -1,7 +1,11 @@
 # markersurv: prognostic biomarker survival analysis across cancer cohorts.
 
 
-configfile: "config/config.yaml"
+# The demo config, unless a config is given with --configfile (which then is the only one:
+# a TCGA run must not inherit the demo's cohorts or settings).
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 report: "workflow/report/workflow.rst"
