@@ -11,13 +11,15 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.stats import false_discovery_control
 
 
 def benjamini_hochberg(p) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (q-values) in input order.
 
     q_(i) = min over j >= i of min(1, n / j * p_(j)) for the p-values sorted increasingly,
-    with n the number of non-missing p-values.
+    with n the number of non-missing p-values (scipy's ``false_discovery_control``, applied
+    to the p-values that are present).
 
     Parameters
     ----------
@@ -54,14 +56,7 @@ def benjamini_hochberg(p) -> np.ndarray:
     if ((observed < 0) | (observed > 1)).any():
         bad = observed[(observed < 0) | (observed > 1)][0]
         raise ValueError(f"p-values must lie in [0, 1]; found {bad!r}")
-    n = observed.size
-    # Decreasing order with ties kept in input order, as R's order(p, decreasing = TRUE).
-    order = np.argsort(-observed, kind="stable")
-    ranks = np.arange(n, 0, -1)
-    adjusted = np.minimum(1.0, np.minimum.accumulate(n / ranks * observed[order]))
-    result = np.empty(n)
-    result[order] = adjusted
-    out[present] = result
+    out[present] = false_discovery_control(observed, method="bh")
     return out
 
 
