@@ -14,7 +14,6 @@ PACKAGES = (
     "scipy",
     "pandas",
     "scikit-learn",
-    "lifelines",
     "matplotlib",
     "seaborn",
     "snakemake",
