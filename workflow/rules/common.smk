@@ -15,7 +15,7 @@ RESULTS = config["results"]
 COHORTS = cohort_specs(config)
 HARMONIZED = f"{RESULTS}/harmonized"
 VOCABULARY = sorted(
-    str(p) for p in Path(config.get("vocabulary_dir", "resources/vocab")).glob("*.*")
+    str(p) for p in Path(config["vocabulary_dir"]).glob("*.*")
 )
 
 

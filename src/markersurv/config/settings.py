@@ -1,16 +1,42 @@
-"""Analysis settings: the config's ``analysis`` section with the schema's defaults filled in."""
+"""Settings each stage reads, built from the config with the schema's defaults filled in.
+
+The config schema is the one source of every default: :func:`with_defaults` fills them
+once, and the settings objects read the filled config without fallbacks of their own.
+"""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, fields
+from typing import Any
 
 from markersurv.config.schema import endpoint_ids, load_schema, marker_ids
 
 
+def fill_defaults(document: dict, schema: dict) -> dict:
+    """``document`` with each absent key of an object schema set to its ``default``,
+    recursively into mappings (arrays and their items are left as given)."""
+    out = copy.deepcopy(document)
+    for key, sub in schema.get("properties", {}).items():
+        if key not in out and "default" in sub:
+            out[key] = copy.deepcopy(sub["default"])
+        if isinstance(out.get(key), dict) and "properties" in sub:
+            out[key] = fill_defaults(out[key], sub)
+    return out
+
+
+def with_defaults(config: dict) -> dict:
+    """The config with every default of the config schema filled in.
+
+    >>> with_defaults({"markers": [], "endpoints": []})["figures"]["dpi"]
+    150
+    """
+    return fill_defaults(config, load_schema("config"))
+
+
 def analysis_defaults() -> dict:
-    """Defaults as the config schema states them (one source of truth)."""
-    properties = load_schema("config")["properties"]["analysis"]["properties"]
-    return {key: spec["default"] for key, spec in properties.items()}
+    """The ``analysis`` section's defaults as the config schema states them."""
+    return with_defaults({})["analysis"]
 
 
 @dataclass(frozen=True)
@@ -44,11 +70,73 @@ class AnalysisSettings:
 
     @classmethod
     def from_config(cls, config: dict) -> AnalysisSettings:
-        values = {**analysis_defaults(), **config.get("analysis", {})}
+        values = with_defaults(config)["analysis"]
         values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
         names = {f.name for f in fields(cls)}
         return cls(
             markers=tuple(marker_ids(config)),
             endpoints=tuple(endpoint_ids(config)),
             **{k: v for k, v in values.items() if k in names},
+        )
+
+
+@dataclass(frozen=True)
+class FigureSettings:
+    """The config's ``figures`` and ``privacy`` sections, as the figure sets read them."""
+
+    formats: tuple[str, ...]
+    km_cut_methods: tuple[str, ...]
+    detail_endpoints: tuple[str, ...] | None
+    dpi: int
+    suppress_below: int | None
+    pdf_kinds: tuple[str, ...]
+
+    @classmethod
+    def from_config(cls, config: dict) -> FigureSettings:
+        filled = with_defaults(config)
+        figures = filled["figures"]
+        detail = figures["detail_endpoints"]
+        return cls(
+            formats=tuple(figures["formats"]),
+            km_cut_methods=tuple(figures["km_cut_methods"]),
+            detail_endpoints=None if detail is None else tuple(detail),
+            dpi=int(figures["dpi"]),
+            suppress_below=filled["privacy"]["suppress_counts_below"],
+            pdf_kinds=tuple(figures["pdf_kinds"]),
+        )
+
+    def formats_for(self, name: str) -> tuple[str, ...]:
+        """PNG (for the report) and SVG for every figure; PDF for publication panels."""
+        wanted = ("png", *[f for f in self.formats if f != "png"])
+        if not name.startswith(self.pdf_kinds):
+            wanted = tuple(f for f in wanted if f != "pdf")
+        return wanted
+
+    def details_for(self, endpoint: str) -> bool:
+        return self.detail_endpoints is None or endpoint in self.detail_endpoints
+
+
+@dataclass(frozen=True)
+class HarmonizeSettings:
+    """Where a cohort's files and vocabularies are, and the harmonization choices."""
+
+    data_dirs: dict[str, str]
+    vocabulary_dir: str
+    markers: tuple[str, ...]
+    endpoints: tuple[str, ...]
+    lod_policy: str
+    key_env: str
+    key_file: str
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> HarmonizeSettings:
+        filled = with_defaults(config)
+        return cls(
+            data_dirs=dict(filled["data_dirs"]),
+            vocabulary_dir=filled["vocabulary_dir"],
+            markers=tuple(marker_ids(filled)),
+            endpoints=tuple(endpoint_ids(filled)),
+            lod_policy=filled["detection_limit_policy"],
+            key_env=filled["pseudonymization"]["key_env"],
+            key_file=filled["pseudonymization"]["key_file"],
         )

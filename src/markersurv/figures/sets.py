@@ -8,7 +8,6 @@ need: ``<kind>__<endpoint>__<marker>__<n>__<events>`` (``x`` where not applicabl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ import pandas as pd
 
 from markersurv.analysis.cancer_type import ALL
 from markersurv.analysis.groups import LABELS, joint_groups, joint_labels, marker_groups
-from markersurv.config.settings import AnalysisSettings
+from markersurv.config.settings import AnalysisSettings, FigureSettings
 from markersurv.plots.association import plot_association
 from markersurv.plots.cutpoint import plot_cutpoint_scan
 from markersurv.plots.flow import plot_flow
@@ -39,39 +38,6 @@ TRANSFORM_LABELS = {
     "rank": "rank of time",
     "log": "log time",
 }
-
-
-@dataclass(frozen=True)
-class FigureSettings:
-    formats: tuple[str, ...]
-    km_cut_methods: tuple[str, ...]
-    detail_endpoints: tuple[str, ...] | None
-    dpi: int
-    suppress_below: int | None
-    pdf_kinds: tuple[str, ...] = ("km_median", "forest_", "pancancer_map")
-
-    @classmethod
-    def from_config(cls, config: dict) -> FigureSettings:
-        figures = config.get("figures", {})
-        detail = figures.get("detail_endpoints")
-        return cls(
-            tuple(figures.get("formats", ("png", "svg", "pdf"))),
-            tuple(figures.get("km_cut_methods", ("median",))),
-            None if detail is None else tuple(detail),
-            int(figures.get("dpi", 150)),
-            config.get("privacy", {}).get("suppress_counts_below"),
-            tuple(figures.get("pdf_kinds", cls.pdf_kinds)),
-        )
-
-    def formats_for(self, name: str) -> tuple[str, ...]:
-        """PNG (for the report) and SVG for every figure; PDF for publication panels."""
-        wanted = ("png", *[f for f in self.formats if f != "png"])
-        if not name.startswith(self.pdf_kinds):
-            wanted = tuple(f for f in wanted if f != "pdf")
-        return wanted
-
-    def details_for(self, endpoint: str) -> bool:
-        return self.detail_endpoints is None or endpoint in self.detail_endpoints
 
 
 def figure_name(kind: str, endpoint: str = "x", marker: str = "x", n=None, events=None) -> str:

@@ -12,7 +12,7 @@ import yaml
 from markersurv.cohort.references import check_columns, read_field_references
 from markersurv.cohort.spec import read_cohort_spec
 from markersurv.cohort.vocab import Vocabulary
-from markersurv.config.schema import endpoint_ids, marker_ids
+from markersurv.config.settings import HarmonizeSettings, with_defaults
 from markersurv.errors import InputFileError, MarkersurvError, Problem
 from markersurv.harmonize.cohort import Settings, harmonize_cohort
 from markersurv.ingest.readers import read_columns
@@ -44,8 +44,9 @@ def header_problems(spec, vocab: Vocabulary) -> list[Problem]:
 
 def validate_spec(spec_path: str, config: dict, read_values: bool = True) -> dict:
     """Check one spec; returns a summary, raises with every problem found."""
-    spec, problems = read_cohort_spec(spec_path, config.get("data_dirs", {}))
-    vocab = Vocabulary.load(config.get("vocabulary_dir", "resources/vocab"))
+    settings = HarmonizeSettings.from_config(config)
+    spec, problems = read_cohort_spec(spec_path, settings.data_dirs)
+    vocab = Vocabulary.load(settings.vocabulary_dir)
     problems += header_problems(spec, vocab)
     if problems:
         raise MarkersurvError(*problems)
@@ -56,13 +57,10 @@ def validate_spec(spec_path: str, config: dict, read_values: bool = True) -> dic
         "tables": {n: [t.display_name(p) for p in t.files] for n, t in spec.tables.items()},
     }
     if read_values:
-        settings = Settings(
-            tuple(marker_ids(config)),
-            tuple(endpoint_ids(config)),
-            config.get("detection_limit_policy", "half"),
-            b"validation-only",
+        harmonizer = Settings(
+            settings.markers, settings.endpoints, settings.lod_policy, b"validation-only"
         )
-        result = harmonize_cohort(spec, vocab, settings)
+        result = harmonize_cohort(spec, vocab, harmonizer)
         summary["patients"] = len(result.patients)
         summary["excluded"] = {
             k: int(v) for k, v in result.exclusions["reason"].value_counts().sort_index().items()
@@ -102,7 +100,8 @@ def load_cli_config(args) -> dict:
         if Path(args.config).exists()
         else {"markers": [{"id": "il6"}, {"id": "pstat3"}], "endpoints": [{"id": "os"}]}
     )
-    data_dirs = dict(config.get("data_dirs", {}))
+    config = with_defaults(config)
+    data_dirs = dict(config["data_dirs"])
     for item in args.data_dir:
         name, _, path = item.partition("=")
         data_dirs[name] = path

@@ -12,6 +12,7 @@ from markersurv import __version__
 from markersurv.cohort.spec import load_cohort_spec
 from markersurv.cohort.vocab import Vocabulary
 from markersurv.config.schema import endpoint_ids, marker_ids
+from markersurv.config.settings import FigureSettings, HarmonizeSettings
 from markersurv.harmonize.cohort import Settings, harmonize_cohort
 from markersurv.harmonize.merge import (
     marker_qc_summary,
@@ -25,17 +26,12 @@ from markersurv.tables.io import write_atomic, write_json, write_parquet, write_
 log = logging.getLogger("markersurv")
 
 
-def settings_from_config(config: dict) -> Settings:
-    pseudo = config.get("pseudonymization", {})
-    key = load_key(
-        pseudo.get("key_env", "MARKERSURV_PSEUDONYM_KEY"),
-        pseudo.get("key_file", "~/.config/markersurv/pseudonym.key"),
-    )
+def harmonizer_settings(settings: HarmonizeSettings) -> Settings:
     return Settings(
-        markers=tuple(marker_ids(config)),
-        endpoints=tuple(endpoint_ids(config)),
-        lod_policy=config.get("detection_limit_policy", "half"),
-        key=key,
+        markers=settings.markers,
+        endpoints=settings.endpoints,
+        lod_policy=settings.lod_policy,
+        key=load_key(settings.key_env, settings.key_file),
     )
 
 
@@ -49,9 +45,10 @@ def harmonize_cohort_step(
 ) -> None:
     """Harmonize one cohort and write its patients, exclusions, flow and marker QC values."""
     log.info("markersurv %s, pandas %s", __version__, pd.__version__)
-    spec = load_cohort_spec(spec_path, config.get("data_dirs", {}))
-    vocab = Vocabulary.load(config.get("vocabulary_dir", "resources/vocab"))
-    result = harmonize_cohort(spec, vocab, settings_from_config(config))
+    settings = HarmonizeSettings.from_config(config)
+    spec = load_cohort_spec(spec_path, settings.data_dirs)
+    vocab = Vocabulary.load(settings.vocabulary_dir)
+    result = harmonize_cohort(spec, vocab, harmonizer_settings(settings))
     for reason, n in result.exclusions["reason"].value_counts().sort_index().items():
         log.info("cohort %s: excluded %d record(s): %s", spec.id, n, reason)
     log.info("cohort %s: %d patients harmonized", spec.id, len(result.patients))
@@ -176,7 +173,7 @@ def write_narrative_step(
     tables = read_tables(table_paths)
     one = suppress_small_counts(
         table_one(patients, settings.markers, settings.endpoints),
-        config.get("privacy", {}).get("suppress_counts_below"),
+        FigureSettings.from_config(config).suppress_below,
     )
     first, second = (settings.markers + (None,))[:2]
     association = spearman_by_type(patients, first, second) if second else pd.DataFrame()
@@ -191,7 +188,7 @@ def plot_cancer_type_step(
 ) -> None:
     """Every figure of one cancer type (KM, forest, cutpoint scans, spline, PH residuals)."""
     from markersurv.config.settings import AnalysisSettings
-    from markersurv.figures.sets import CancerTypeFigures, FigureSettings
+    from markersurv.figures.sets import CancerTypeFigures
 
     patients = pd.concat([pd.read_parquet(p) for p in patient_paths], ignore_index=True)
     patients = patients[patients["cancer_type"] == cancer_type].reset_index(drop=True)
@@ -217,7 +214,7 @@ def plot_summary_step(
 ) -> None:
     """Pan-cancer map and forests, flow diagram, harmonization QC, marker association."""
     from markersurv.config.settings import AnalysisSettings
-    from markersurv.figures.sets import FigureSettings, summary_figures
+    from markersurv.figures.sets import summary_figures
 
     patients = pd.read_parquet(patients_path)
     flow = json.loads(Path(flow_path).read_text())

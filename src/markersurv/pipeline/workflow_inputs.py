@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from markersurv.cohort.spec import CohortSpec, load_cohort_spec
+from markersurv.config.settings import HarmonizeSettings
 from markersurv.errors import ConfigError, Location, Problem
 
 
@@ -16,7 +17,7 @@ def _spec(path: str, data_dirs: tuple[tuple[str, str], ...]) -> CohortSpec:
 
 
 def spec_for(path: str, config: dict) -> CohortSpec:
-    return _spec(path, tuple(sorted(config.get("data_dirs", {}).items())))
+    return _spec(path, tuple(sorted(HarmonizeSettings.from_config(config).data_dirs.items())))
 
 
 def cohort_specs(config: dict) -> dict[str, str]:

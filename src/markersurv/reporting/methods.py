@@ -34,13 +34,14 @@ def library_versions() -> dict[str, str]:
 def methods_paragraphs(
     config: dict, settings: AnalysisSettings, n_cohorts: int, synthetic: bool
 ) -> list[tuple[str, str]]:
-    """(heading, text) pairs; plain text, escaped when rendered."""
+    """(heading, text) pairs; plain text, escaped when rendered (``config`` with its
+    defaults filled, :func:`markersurv.config.settings.with_defaults`)."""
     s = settings
     policy = {
         "half": "half the limit (LOD/2)",
         "sqrt2": "LOD/sqrt(2)",
         "exclude": "missing (flag kept)",
-    }[config.get("detection_limit_policy", "half")]
+    }[config["detection_limit_policy"]]
     covariates = ", ".join(s.covariates) or "none"
     studied = (
         "Markers: "

@@ -11,6 +11,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
+from markersurv.config.settings import with_defaults
 from markersurv.reporting.cautions import cautions
 from markersurv.reporting.methods import methods_html, methods_paragraphs
 from markersurv.reporting.remark import remark_html
@@ -113,7 +114,8 @@ def narrative_html(
     association: pd.DataFrame,
     tables: dict[str, pd.DataFrame],
 ) -> str:
-    suppress_below = config.get("privacy", {}).get("suppress_counts_below")
+    config = with_defaults(config)
+    suppress_below = config["privacy"]["suppress_counts_below"]
     synthetic = any(c.get("synthetic") for c in flow["cohorts"])
     paragraphs = methods_paragraphs(config, settings, len(flow["cohorts"]), synthetic)
     parts = [
