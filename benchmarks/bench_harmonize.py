@@ -47,7 +47,7 @@ CONFIG = {
 
 CHILD = """
 import json, resource, sys, time
-from markersurv.pipeline.steps import harmonize_cohort_step
+from markersurv.pipeline.harmonize import harmonize_cohort_step
 start = time.perf_counter()
 spec, config, out = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
 harmonize_cohort_step(spec, config, f"{out}.patients.parquet", f"{out}.exclusions.tsv",
@@ -88,7 +88,7 @@ def main() -> None:
         rows.append((spec.stem, r["wall"], r["max_rss_mb"]))
     merge = """
 import json, resource, sys, time
-from markersurv.pipeline.steps import merge_harmonized_step
+from markersurv.pipeline.harmonize import merge_harmonized_step
 start = time.perf_counter()
 outs, config = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 folder = sys.argv[3]

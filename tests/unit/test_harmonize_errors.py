@@ -13,7 +13,7 @@ from markersurv.errors import (
     InputFileError,
     MarkersurvError,
 )
-from markersurv.pipeline.steps import harmonize_cohort_step
+from markersurv.pipeline.harmonize import harmonize_cohort_step
 from tests.helpers_cohort import REPO, base_spec, clinical, harmonize_path, write_cohort
 
 HEADER = ("pid", "il6", "os_days", "os_status")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from markersurv.errors import HarmonizationError
-from markersurv.pipeline.steps import harmonize_cohort_step
+from markersurv.pipeline.harmonize import harmonize_cohort_step
 from markersurv.tables.io import (
     atomic_path,
     neutralize_formulas,

@@ -3,8 +3,8 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
-from markersurv.pipeline.steps import TABLES as ANALYSIS_TABLES
 from markersurv.pipeline.workflow_inputs import cohort_data_files, cohort_specs
+from markersurv.tables.contract import ANALYSIS_TABLES
 
 min_version("9.0")
 
@@ -14,9 +14,7 @@ validate(config, "../schemas/config.schema.yaml")
 RESULTS = config["results"]
 COHORTS = cohort_specs(config)
 HARMONIZED = f"{RESULTS}/harmonized"
-VOCABULARY = sorted(
-    str(p) for p in Path(config["vocabulary_dir"]).glob("*.*")
-)
+VOCABULARY = sorted(str(p) for p in Path(config["vocabulary_dir"]).glob("*.*"))
 
 
 FINAL_TABLES = list(ANALYSIS_TABLES)

@@ -1,5 +1,5 @@
+from markersurv.pipeline.analysis import fit_cancer_type_step
 from markersurv.pipeline.logs import run_logged
-from markersurv.pipeline.steps import fit_cancer_type_step
 
 run_logged(
     snakemake.log[0],

@@ -1,5 +1,5 @@
+from markersurv.pipeline.harmonize import harmonize_cohort_step
 from markersurv.pipeline.logs import run_logged
-from markersurv.pipeline.steps import harmonize_cohort_step
 
 run_logged(
     snakemake.log[0],

@@ -1,5 +1,5 @@
+from markersurv.pipeline.harmonize import merge_harmonized_step
 from markersurv.pipeline.logs import run_logged
-from markersurv.pipeline.steps import merge_harmonized_step
 
 run_logged(
     snakemake.log[0],

@@ -1,5 +1,5 @@
+from markersurv.pipeline.figures import plot_cancer_type_step
 from markersurv.pipeline.logs import run_logged
-from markersurv.pipeline.steps import plot_cancer_type_step
 
 run_logged(
     snakemake.log[0],

@@ -1,5 +1,5 @@
+from markersurv.pipeline.analysis import pool_results_step
 from markersurv.pipeline.logs import run_logged
-from markersurv.pipeline.steps import pool_results_step
 
 run_logged(
     snakemake.log[0],

@@ -1,5 +1,5 @@
 from markersurv.pipeline.logs import run_logged
-from markersurv.pipeline.steps import write_narrative_step
+from markersurv.pipeline.report import write_narrative_step
 
 run_logged(
     snakemake.log[0],

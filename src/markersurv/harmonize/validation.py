@@ -16,7 +16,6 @@ from markersurv.config.settings import HarmonizeSettings, with_defaults
 from markersurv.errors import InputFileError, MarkersurvError, Problem
 from markersurv.harmonize.cohort import Settings, harmonize_cohort
 from markersurv.ingest.readers import read_columns
-from markersurv.tables.io import write_json
 
 DEFAULT_CONFIG = "config/config.yaml"
 
@@ -66,11 +65,6 @@ def validate_spec(spec_path: str, config: dict, read_values: bool = True) -> dic
             k: int(v) for k, v in result.exclusions["reason"].value_counts().sort_index().items()
         }
     return summary
-
-
-def validate_cohort_step(spec_path: str, config: dict, output: str) -> None:
-    """The workflow's check before harmonizing: schema, files, sheets, columns, units."""
-    write_json(validate_spec(spec_path, config, read_values=False), output)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,58 @@
+"""Pipeline steps of the figures: one cancer type's figure set, and the summary set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from markersurv.config.settings import AnalysisSettings, FigureSettings
+from markersurv.figures.sets import CancerTypeFigures, summary_figures
+from markersurv.tables.contract import read_tables
+
+
+def plot_cancer_type_step(
+    patient_paths: list[str], cancer_type: str, table_paths: dict, config: dict, folder: str
+) -> None:
+    """Every figure of one cancer type (KM, forest, cutpoint scans, spline, PH residuals)."""
+
+    patients = pd.concat([pd.read_parquet(p) for p in patient_paths], ignore_index=True)
+    patients = patients[patients["cancer_type"] == cancer_type].reset_index(drop=True)
+    tables = read_tables(table_paths)
+    CancerTypeFigures(
+        patients,
+        tables,
+        AnalysisSettings.from_config(config),
+        FigureSettings.from_config(config),
+        Path(folder),
+    ).draw_all()
+
+
+def plot_summary_step(
+    patients_path: str,
+    flow_path: str,
+    table_paths: dict,
+    marker_values_path: str,
+    marker_qc_path: str,
+    association_path: str,
+    config: dict,
+    folder: str,
+) -> None:
+    """Pan-cancer map and forests, flow diagram, harmonization QC, marker association."""
+
+    patients = pd.read_parquet(patients_path)
+    flow = json.loads(Path(flow_path).read_text())
+    tables = read_tables(table_paths)
+    qc_tables = read_tables({"qc": marker_qc_path, "association": association_path})
+    summary_figures(
+        patients,
+        flow,
+        tables,
+        pd.read_parquet(marker_values_path),
+        qc_tables["qc"],
+        qc_tables["association"],
+        AnalysisSettings.from_config(config),
+        FigureSettings.from_config(config),
+        Path(folder),
+    )

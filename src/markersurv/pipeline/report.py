@@ -1,0 +1,40 @@
+"""Pipeline step of the report: the narrative page, Table 1 and the marker association."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from markersurv.config.settings import AnalysisSettings, FigureSettings
+from markersurv.reporting.association import spearman_by_type
+from markersurv.reporting.narrative import narrative_html
+from markersurv.reporting.table_one import suppress_small_counts, table_one
+from markersurv.tables.contract import read_tables
+from markersurv.tables.io import write_atomic, write_tsv
+
+
+def write_narrative_step(
+    patients_path: str,
+    flow_path: str,
+    table_paths: dict[str, str],
+    config: dict,
+    outputs: dict[str, str],
+) -> None:
+    """The narrative page (REMARK checklist, methods, flow, Table 1, results, cautions)."""
+
+    settings = AnalysisSettings.from_config(config)
+    patients = pd.read_parquet(patients_path)
+    flow = json.loads(Path(flow_path).read_text())
+    tables = read_tables(table_paths)
+    one = suppress_small_counts(
+        table_one(patients, settings.markers, settings.endpoints),
+        FigureSettings.from_config(config).suppress_below,
+    )
+    first, second = (settings.markers + (None,))[:2]
+    association = spearman_by_type(patients, first, second) if second else pd.DataFrame()
+    write_tsv(one, outputs["table_one"])
+    write_tsv(association, outputs["association"])
+    html = narrative_html(config, settings, flow, one, association, tables)
+    write_atomic(outputs["narrative"], lambda tmp: tmp.write_text(html))

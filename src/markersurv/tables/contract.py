@@ -1,0 +1,36 @@
+"""The result tables: their names, and the one way they are read back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+# The tables each cancer type's analysis writes, and pooling combines into results/tables.
+ANALYSIS_TABLES = (
+    "km",
+    "risk_table",
+    "logrank",
+    "cox",
+    "ph",
+    "cutpoints",
+    "cutpoint_scan",
+    "added_value",
+    "spline_curve",
+    "pooled",
+)
+
+
+def read_tables(paths: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """Result tables by name (empty files give empty frames)."""
+    tables = {}
+    for name, path in paths.items():
+        size = Path(path).stat().st_size
+        tables[name] = (
+            pd.read_csv(
+                path, sep="\t", na_values=["NA"], keep_default_na=False, dtype={"cohort": str}
+            )
+            if size > 1
+            else pd.DataFrame()
+        )
+    return tables
