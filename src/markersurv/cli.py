@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 
+from markersurv import __version__
 from markersurv.errors import MarkersurvError
 
 # Each subcommand lives in its own module exposing ``add_arguments(parser)`` and ``run(args)``.
@@ -27,6 +28,7 @@ SUBCOMMANDS = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="markersurv", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"markersurv {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         module = importlib.import_module(module_name)
