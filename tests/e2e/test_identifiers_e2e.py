@@ -284,7 +284,7 @@ def test_figure_text_is_searchable(dropped_run):
     """PNG pixels cannot be searched, but each figure's text is in its SVG and PDF twin,
     where the search reads it: a title naming the cancer type is found in both."""
     folder = dropped_run / "results/figures/CRC"
-    km = sorted(folder.glob("km_median__os__il6__*"))
+    km = sorted(folder.glob("km_il6_os_median.*"))
     assert [p.suffix for p in km] == [".pdf", ".png", ".svg"]
     for path in (km[0], km[2]):
         assert any(b"CRC: IL-6" in view for view in views(path.read_bytes())), path.name

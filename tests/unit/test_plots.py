@@ -21,11 +21,12 @@ from markersurv.plots.labels import (
     group_label,
     p_equals,
 )
-from markersurv.plots.ph import plot_schoenfeld, spline_smooth
+from markersurv.plots.ph import plot_schoenfeld
 from markersurv.plots.save import save_figure
 from markersurv.plots.spline import plot_spline
 from markersurv.plots.theme import OKABE_ITO, category_colours, group_colour, group_colours
 from markersurv.stats.km import kaplan_meier
+from markersurv.stats.smooth import residual_smooth
 
 
 def test_each_group_has_one_colour_everywhere():
@@ -126,29 +127,15 @@ def test_spline_plot_has_log_axis_band_reference_and_rug():
     assert "1" in labels and all("10^" not in t for t in labels)
 
 
-def test_spline_smooth_reproduces_lines_and_cubics_in_its_span():
-    x = np.linspace(0.0, 1.0, 60)
-    grid = np.linspace(0.0, 1.0, 25)
-    fit, lower, upper = spline_smooth(x, 2.0 + 0.5 * x, grid)
-    np.testing.assert_allclose(fit, 2.0 + 0.5 * grid, atol=1e-10)
-    np.testing.assert_allclose(upper - lower, 0.0, atol=1e-6)  # no residual: no band
-    noisy = np.sin(2 * np.pi * x) + np.random.default_rng(2).normal(0, 0.2, x.size)
-    fit, lower, upper = spline_smooth(x, noisy, grid)
-    assert np.max(np.abs(fit - np.sin(2 * np.pi * grid))) < 0.25
-    assert np.all(lower < fit) and np.all(fit < upper)
-    # Too few distinct times for 4 df: a straight line.
-    fit, _, _ = spline_smooth(np.array([0.1, 0.2, 0.3, 0.4]), np.array([1.0, 2, 3, 4]), grid)
-    np.testing.assert_allclose(np.diff(fit, 2), 0.0, atol=1e-10)
-
-
 def test_schoenfeld_plot_shows_residuals_smooth_and_test_p():
     rng = np.random.default_rng(9)
     x = np.sort(rng.uniform(0, 0.7, 150))
     y = 0.3 + rng.normal(0, 0.8, 150)
     y[3] = np.nan
+    residuals = pd.DataFrame({"x": x, "residual": y})
     ax = plot_schoenfeld(
-        x,
-        y,
+        residuals,
+        residual_smooth(x, y),
         term="IL-6 (per SD)",
         p=0.1356,
         transform_label="1 - Kaplan-Meier",

@@ -3,8 +3,9 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
+from markersurv.pipeline.report_entries import FigureCaptions, figure_labels
 from markersurv.pipeline.workflow_inputs import cohort_data_files, cohort_specs
-from markersurv.tables.contract import ANALYSIS_TABLES
+from markersurv.tables.contract import ANALYSIS_TABLES, CANCER_TYPE_TABLES
 
 min_version("9.0")
 

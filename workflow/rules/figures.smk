@@ -2,7 +2,7 @@ rule plot_cancer_type:
     input:
         **{
             name: f"{RESULTS}/analysis/{{cancer_type}}/{name}.tsv"
-            for name in ANALYSIS_TABLES
+            for name in CANCER_TYPE_TABLES
         },
         patients=cohorts_with_type,
     output:
@@ -12,7 +12,7 @@ rule plot_cancer_type:
             caption="../report/figure.rst",
             category="3 Cancer types",
             subcategory="{cancer_type}",
-            labels={"figure": "{figure}"},
+            labels=figure_labels,
         ),
     log:
         f"{RESULTS}/logs/plot_cancer_type/{{cancer_type}}.log",
@@ -22,7 +22,10 @@ rule plot_cancer_type:
         "../../envs/markersurv.yaml"
     params:
         config=FIGURE_CONFIG,
-        tables=ANALYSIS_TABLES,
+        tables=CANCER_TYPE_TABLES,
+        captions=lambda wildcards: FigureCaptions(
+            f"{RESULTS}/figures/{wildcards.cancer_type}"
+        ),
     script:
         "../scripts/plot_cancer_type.py"
 
@@ -44,7 +47,7 @@ rule plot_summary:
             patterns=["{figure}.png"],
             caption="../report/figure.rst",
             category="2 Patients and pan-cancer",
-            labels={"figure": "{figure}"},
+            labels=figure_labels,
         ),
     log:
         f"{RESULTS}/logs/plot_summary/summary.log",
@@ -55,5 +58,6 @@ rule plot_summary:
     params:
         config=FIGURE_CONFIG,
         tables={name: f"{RESULTS}/tables/{name}.tsv" for name in FINAL_TABLES},
+        captions=FigureCaptions(f"{RESULTS}/figures/summary"),
     script:
         "../scripts/plot_summary.py"

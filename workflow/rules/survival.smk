@@ -4,7 +4,7 @@ rule fit_cancer_type:
     output:
         **{
             name: f"{RESULTS}/analysis/{{cancer_type}}/{name}.tsv"
-            for name in ANALYSIS_TABLES
+            for name in CANCER_TYPE_TABLES
         },
     log:
         f"{RESULTS}/logs/fit_cancer_type/{{cancer_type}}.log",

@@ -26,6 +26,8 @@ from markersurv.analysis.imputation import imputed_adjusted_rows
 from markersurv.analysis.pooling import pooled_within_types
 from markersurv.analysis.survival_tables import km_rows, logrank_rows
 from markersurv.config.settings import AnalysisSettings
+from markersurv.stats.smooth import residual_smooth
+from markersurv.stats.zph import CoxZph
 
 ALL = "all"
 
@@ -106,6 +108,33 @@ def analyse_cancer_type(
     return frames
 
 
+def add_km(tables: Tables, keys: dict, km_tables: tuple[list, list, list]) -> None:
+    """km.tsv and risk_table.tsv rows; the curves (km_curve.tsv) of the pooled analysis."""
+    km, risk, curve = km_tables
+    tables.add("km", keys, km)
+    tables.add("risk_table", keys, risk)
+    if keys["cohort"] == ALL:
+        tables.add("km_curve", keys, curve)
+
+
+def add_residuals(tables: Tables, keys: dict, zph: CoxZph, settings: AnalysisSettings) -> None:
+    """Scaled Schoenfeld residuals of each term (ph_residuals.tsv) and their smooth with its
+    95% band (ph_smooth.tsv), as a proportional-hazards figure draws them."""
+    for term in zph.y.columns:
+        residual = zph.y[term].to_numpy(dtype=float)
+        term_keys = {**keys, "term": term, "transform": settings.ph_transform}
+        tables.add(
+            "ph_residuals",
+            term_keys,
+            [
+                {"time": t, "x": x, "residual": r}
+                for t, x, r in zip(zph.time, zph.x, residual, strict=True)
+            ],
+        )
+        smooth = residual_smooth(zph.x, residual)
+        tables.add("ph_smooth", term_keys, smooth.to_dict("records"))
+
+
 def arrays(data: pd.DataFrame, endpoint: str) -> tuple[np.ndarray, np.ndarray]:
     return (
         data[f"{endpoint}_time"].to_numpy(dtype=float),
@@ -135,10 +164,8 @@ def analyse_marker(
         order = LABELS[method]
         if groups.notna().sum() == 0:
             continue
-        km, risk = km_rows(time, event, groups, order, settings)
         method_keys = {**keys, "cut_method": method}
-        tables.add("km", method_keys, km)
-        tables.add("risk_table", method_keys, risk)
+        add_km(tables, method_keys, km_rows(time, event, groups, order, settings))
         cutpoint = (
             optimal.by_cohort.get(keys["cohort"], np.nan)
             if method == "optimal"
@@ -167,6 +194,8 @@ def analyse_marker(
     continuous = fit_model("continuous", time, event, z, strata, settings)
     tables.add("cox", keys, continuous.rows)
     tables.add("ph", keys, continuous.ph_rows)
+    if keys["cohort"] == ALL and continuous.zph is not None:
+        add_residuals(tables, {**keys, "model": "continuous"}, continuous.zph, settings)
 
     covariates = covariate_columns(data, settings.covariates)
     for name in covariates.columns:
@@ -290,10 +319,8 @@ def analyse_joint(
     time, event = arrays(data, endpoint)
     groups = joint_groups(data, first, second)
     order = joint_labels(first, second)
-    km, risk = km_rows(time, event, groups, order, settings)
     method_keys = {**keys, "cut_method": "median"}
-    tables.add("km", method_keys, km)
-    tables.add("risk_table", method_keys, risk)
+    add_km(tables, method_keys, km_rows(time, event, groups, order, settings))
     tables.add(
         "logrank",
         {**method_keys, "cutpoint": np.nan},

@@ -14,7 +14,7 @@ import pandas as pd
 from markersurv.config.settings import AnalysisSettings
 from markersurv.stats.cox.fit import CoxFit, fit_cox
 from markersurv.stats.km import SurvivalDataError
-from markersurv.stats.zph import cox_zph
+from markersurv.stats.zph import CoxZph, cox_zph
 
 NAN = float("nan")
 COX_COLUMNS = [
@@ -87,11 +87,13 @@ def rcs_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
 
 @dataclass
 class ModelOutcome:
-    """A fitted (or refused) model: its cox.tsv rows, ph.tsv rows and the fit itself."""
+    """A fitted (or refused) model: its cox.tsv rows, ph.tsv rows, the fit itself and its
+    proportional-hazards test (None where it could not be computed)."""
 
     rows: list[dict]
     ph_rows: list[dict]
     fit: CoxFit | None
+    zph: CoxZph | None = None
 
 
 def refused(
@@ -128,8 +130,8 @@ def ph_test(
     strata,
     settings: AnalysisSettings,
     terms: dict | None,
-) -> tuple[pd.DataFrame | None, str]:
-    """survival 3.x cox.zph table for a fit, or None with the reason it cannot be computed."""
+) -> tuple[CoxZph | None, str]:
+    """survival 3.x cox.zph of a fit, or None with the reason it cannot be computed."""
     if not np.all(np.isfinite(fit.coef)):
         return None, "PH test not computed: a coefficient is not estimable"
     try:
@@ -146,7 +148,7 @@ def ph_test(
         )
     except SurvivalDataError as error:
         return None, f"PH test not computed: {error}"
-    return zph.table, ""
+    return zph, ""
 
 
 def fit_model(
@@ -189,11 +191,12 @@ def fit_model(
     summary = fit.summary(settings.conf_level).set_index("term")
     lr, wald, score = fit.lr_test(), fit.wald_test(), fit.score_test()
     concordance = fit.concordance().c
-    ph_table, ph_note = (
+    zph, ph_note = (
         (None, "")
         if fit.status == "not_estimable"
         else ph_test(fit, t, e, x, s, settings, zph_terms)
     )
+    ph_table = None if zph is None else zph.table
     ph_rows, global_p = [], NAN
     if ph_table is not None:
         global_p = float(ph_table.loc["GLOBAL", "p"])
@@ -259,7 +262,7 @@ def fit_model(
                 "note": "; ".join(dict.fromkeys(notes)),
             }
         )
-    return ModelOutcome(rows, ph_rows, fit)
+    return ModelOutcome(rows, ph_rows, fit, zph)
 
 
 def lr_statistic(full: CoxFit, reduced: CoxFit) -> tuple[float, int, float]:

@@ -16,9 +16,10 @@ def km_rows(
     groups: pd.Series,
     order: tuple[str, ...],
     settings: AnalysisSettings,
-) -> tuple[list[dict], list[dict]]:
-    """One km.tsv row per group (plus ``all``), and the risk-table rows of each group."""
-    rows, risk = [], []
+) -> tuple[list[dict], list[dict], list[dict]]:
+    """One km.tsv row per group (plus ``all``), the risk-table rows of each group, and the
+    step rows of each group's curve (km_curve.tsv: what a Kaplan-Meier figure draws)."""
+    rows, risk, curve = [], [], []
     labels = groups.to_numpy(dtype=object)
     for label in ("all", *order):
         mask = labels != None if label == "all" else labels == label  # noqa: E711
@@ -51,7 +52,10 @@ def km_rows(
                     "cum_censored": record["cum_censored"],
                 }
             )
-    return rows, risk
+        if label != "all":
+            steps = km.table().drop(columns="std_err")
+            curve.extend({"group": label, **r} for r in steps.to_dict("records"))
+    return rows, risk, curve
 
 
 def small_groups(groups: pd.Series, order, minimum: int) -> list[str]:

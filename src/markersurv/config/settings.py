@@ -105,10 +105,10 @@ class FigureSettings:
             pdf_kinds=tuple(figures["pdf_kinds"]),
         )
 
-    def formats_for(self, name: str) -> tuple[str, ...]:
+    def formats_for(self, kind: str) -> tuple[str, ...]:
         """PNG (for the report) and SVG for every figure; PDF for publication panels."""
         wanted = ("png", *[f for f in self.formats if f != "png"])
-        if not name.startswith(self.pdf_kinds):
+        if not kind.startswith(self.pdf_kinds):
             wanted = tuple(f for f in wanted if f != "pdf")
         return wanted
 

@@ -10,7 +10,7 @@ import pandas as pd
 from markersurv.analysis.cancer_type import analyse_cancer_type
 from markersurv.analysis.pooling import finalize_tables
 from markersurv.config.settings import AnalysisSettings
-from markersurv.tables.contract import ANALYSIS_TABLES, read_tables
+from markersurv.tables.contract import ANALYSIS_TABLES, CANCER_TYPE_TABLES, read_tables
 from markersurv.tables.io import write_tsv
 
 log = logging.getLogger("markersurv")
@@ -32,7 +32,7 @@ def fit_cancer_type_step(
         patients["cohort"].nunique(),
     )
     tables = analyse_cancer_type(patients, settings)
-    for name in ANALYSIS_TABLES:
+    for name in CANCER_TYPE_TABLES:
         write_tsv(tables.get(name, pd.DataFrame()), outputs[name])
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from markersurv.config.settings import AnalysisSettings, FigureSettings
-from markersurv.figures.sets import CancerTypeFigures, summary_figures
+from markersurv.figures.cancer_type import CancerTypeFigures
+from markersurv.figures.summary import summary_figures
 from markersurv.tables.contract import read_tables
 
 
@@ -21,12 +22,12 @@ def plot_cancer_type_step(
     patients = patients[patients["cancer_type"] == cancer_type].reset_index(drop=True)
     tables = read_tables(table_paths)
     CancerTypeFigures(
+        cancer_type,
         patients,
         tables,
         AnalysisSettings.from_config(config),
         FigureSettings.from_config(config),
-        Path(folder),
-    ).draw_all()
+    ).draw_all(Path(folder))
 
 
 def plot_summary_step(

@@ -20,6 +20,13 @@ ANALYSIS_TABLES = (
     "pooled",
 )
 
+# What the figures of a cancer type draw beyond the result tables: Kaplan-Meier steps and
+# scaled Schoenfeld residuals with their smooth, of the pooled (cohort = all) analysis.
+FIGURE_TABLES = ("km_curve", "ph_residuals", "ph_smooth")
+
+# Every table of one cancer type's analysis folder.
+CANCER_TYPE_TABLES = ANALYSIS_TABLES + FIGURE_TABLES
+
 
 def read_tables(paths: dict[str, str]) -> dict[str, pd.DataFrame]:
     """Result tables by name (empty files give empty frames)."""

@@ -1,0 +1,210 @@
+"""The figures of one cancer type, drawn from its analysis tables.
+
+Every number a figure shows comes from a table the analysis wrote (Kaplan-Meier steps in
+km_curve, numbers at risk in risk_table, residuals and their smooth in ph_residuals and
+ph_smooth, the spline curve, the cox, logrank, cutpoint and pooled rows); the patient table
+gives only the rug of observed marker values under the spline curve.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from markersurv.analysis.cancer_type import ALL
+from markersurv.config.settings import AnalysisSettings, FigureSettings
+from markersurv.figures.captions import CUTS, TRANSFORMS, FigureRecord, figure_stem
+from markersurv.figures.folder import FigureFolder
+from markersurv.figures.rows import first_row, forest_pooled_rows, forest_rows, select
+from markersurv.plots.cutpoint import plot_cutpoint_scan
+from markersurv.plots.forest import plot_forest
+from markersurv.plots.km import plot_km
+from markersurv.plots.labels import figure_title, format_ratio_ci, p_equals
+from markersurv.plots.ph import plot_schoenfeld
+from markersurv.plots.spline import plot_spline
+from markersurv.tables.io import atomic_folder
+
+
+class CancerTypeFigures:
+    """Draws every figure of one cancer type into a folder, with its ``figures.tsv``."""
+
+    def __init__(
+        self,
+        cancer_type: str,
+        patients: pd.DataFrame,
+        tables: dict[str, pd.DataFrame],
+        settings: AnalysisSettings,
+        figures: FigureSettings,
+    ):
+        self.cancer_type = cancer_type
+        self.patients = patients
+        self.tables = {
+            name: t[t["cancer_type"] == cancer_type] if "cancer_type" in t else t
+            for name, t in tables.items()
+        }
+        self.settings = settings
+        self.figures = figures
+
+    def table(self, name: str, **keys) -> pd.DataFrame:
+        return select(self.tables.get(name, pd.DataFrame()), **keys)
+
+    def record(self, kind: str, marker: str, endpoint: str, **parts) -> FigureRecord:
+        cut, cohort = parts.pop("cut", ""), parts.pop("cohort", "")
+        stem_kind = "km" if kind.startswith("km_") else kind
+        return FigureRecord(
+            figure=figure_stem(stem_kind, marker, endpoint, cut, cohort),
+            kind=kind,
+            cancer_type=self.cancer_type,
+            marker=marker,
+            endpoint=endpoint,
+            cut=cut,
+            cohort=cohort,
+            **parts,
+        )
+
+    def draw_all(self, folder: Path) -> None:
+        """Every figure, drawn into a staging folder that becomes ``folder`` once all are
+        saved (an interrupted run leaves no partial figure set)."""
+        with atomic_folder(folder) as staging:
+            out = FigureFolder(staging, self.settings, self.figures)
+            self.draw_each(out)
+            out.write_catalog()
+
+    def draw_each(self, out: FigureFolder) -> None:
+        for endpoint in self.settings.endpoints:
+            for marker in self.settings.markers:
+                for method in self.figures.km_cut_methods:
+                    self.km(out, endpoint, marker, method)
+                self.forest(out, endpoint, marker)
+                if self.figures.details_for(endpoint):
+                    self.cutpoint_scans(out, endpoint, marker)
+                    self.spline(out, endpoint, marker)
+                    self.schoenfeld(out, endpoint, marker)
+            if len(self.settings.markers) >= 2:
+                joint = "&".join(self.settings.markers[:2])
+                self.km(out, endpoint, joint, "median", kind="km_joint")
+
+    def km(self, out: FigureFolder, endpoint: str, marker: str, method: str, kind="") -> None:
+        keys = {"cohort": ALL, "endpoint": endpoint, "marker": marker, "cut_method": method}
+        steps = self.table("km_curve", **keys)
+        overall = first_row(self.table("km", **keys), group="all")
+        if steps.empty or overall is None:
+            return
+        order = list(pd.unique(steps["group"]))
+        curves = {g: steps[steps["group"] == g].reset_index(drop=True) for g in order}
+        risk = self.table("risk_table", **keys)
+        risk = risk[risk["group"].isin(order)]
+        if risk.empty:
+            return
+        logrank = first_row(
+            self.table("logrank", **keys), test="two_group" if len(order) == 2 else "k_group"
+        )
+        hr_text = None
+        if len(order) == 2:
+            cox = first_row(self.table("cox", **keys), model="dichotomized")
+            if cox is not None and np.isfinite(cox["hr"]):
+                hr_text = "HR high vs low " + format_ratio_ci(
+                    cox["hr"], cox["hr_lower"], cox["hr_upper"]
+                )
+        n, events = int(overall["n"]), int(overall["events"])
+        detail = "median splits" if kind == "km_joint" else CUTS[method]
+        fig = plot_km(
+            curves,
+            risk,
+            title=figure_title(self.cancer_type, marker, endpoint, n, detail=detail),
+            hr_text=hr_text,
+            logrank_p=None if logrank is None else float(logrank["p"]),
+            suppress_below=self.figures.suppress_below,
+        )
+        kind = kind or f"km_{method}"
+        out.save(fig, self.record(kind, marker, endpoint, cut=method, n=n, events=events))
+
+    def forest(self, out: FigureFolder, endpoint: str, marker: str) -> None:
+        cox = self.table(
+            "cox", endpoint=endpoint, marker=marker, model="continuous", term=f"{marker}_z"
+        )
+        per_cohort = cox[cox["cohort"] != ALL] if len(cox) else cox
+        if len(per_cohort) < 2:
+            return
+        pooled = self.table(
+            "pooled", scope=self.cancer_type, endpoint=endpoint, marker=marker, model="continuous"
+        )
+        n, events = int(per_cohort["n"].sum()), int(per_cohort["events"].sum())
+        fig = plot_forest(
+            forest_rows(per_cohort, "cohort"),
+            forest_pooled_rows(pooled, "Pooled"),
+            title=figure_title(
+                self.cancer_type, marker, endpoint, n, detail="HR per 1 SD by cohort"
+            ),
+            suppress_below=self.figures.suppress_below,
+        )
+        out.save(fig, self.record("forest_cohorts", marker, endpoint, n=n, events=events))
+
+    def cutpoint_scans(self, out: FigureFolder, endpoint: str, marker: str) -> None:
+        scans = self.table("cutpoint_scan", endpoint=endpoint, marker=marker)
+        cuts = self.table("cutpoints", endpoint=endpoint, marker=marker, method="optimal")
+        if scans.empty or cuts.empty:
+            return
+        for cohort, scan in scans.groupby("cohort", sort=True):
+            chosen = cuts[cuts["cohort"] == cohort]
+            if chosen.empty or not np.isfinite(chosen["cutpoint"].iloc[0]):
+                continue
+            lau = chosen[chosen["correction"].str.startswith("Lausen")]
+            p_text = "exploratory"
+            if len(lau):
+                p_text += f"; {p_equals(float(lau['p_adjusted'].iloc[0]))} (Lausen-Schumacher)"
+            n = int(chosen["n_low"].iloc[0] + chosen["n_high"].iloc[0])
+            ax = plot_cutpoint_scan(
+                scan[["cutpoint", "statistic"]],
+                float(chosen["cutpoint"].iloc[0]),
+                p_text,
+                title=figure_title(
+                    self.cancer_type, marker, endpoint, n, detail=f"cutpoint scan, {cohort}"
+                ),
+            )
+            record = self.record("cutpoint_scan", marker, endpoint, cohort=str(cohort), n=n)
+            out.save(ax.figure, record)
+
+    def spline(self, out: FigureFolder, endpoint: str, marker: str) -> None:
+        keys = {"cohort": ALL, "endpoint": endpoint, "marker": marker}
+        curve = self.table("spline_curve", **keys)
+        model = first_row(self.table("cox", **keys), model="spline")
+        if curve.empty or model is None:
+            return
+        p = self.patients
+        observed = p[f"{endpoint}_time"].notna() & p[f"{endpoint}_event"].notna()
+        rug = p.loc[observed, f"{marker}_z"].dropna().to_numpy(float)
+        n, events = int(model["n"]), int(model["events"])
+        ax = plot_spline(
+            curve[["x", "hr", "hr_lower", "hr_upper"]],
+            rug,
+            title=figure_title(
+                self.cancer_type, marker, endpoint, n, detail="restricted cubic spline"
+            ),
+            xlabel=f"{marker} (z score)",
+        )
+        out.save(ax.figure, self.record("spline", marker, endpoint, n=n, events=events))
+
+    def schoenfeld(self, out: FigureFolder, endpoint: str, marker: str) -> None:
+        term = f"{marker}_z"
+        keys = {"cohort": ALL, "endpoint": endpoint, "marker": marker, "term": term}
+        row = first_row(self.table("cox", **keys), model="continuous")
+        residuals = self.table("ph_residuals", **keys, model="continuous")
+        smooth = self.table("ph_smooth", **keys, model="continuous")
+        if row is None or residuals.empty or smooth.empty or not np.isfinite(row["ph_p"]):
+            return
+        n, events = int(row["n"]), int(row["events"])
+        ax = plot_schoenfeld(
+            residuals[["x", "residual"]],
+            smooth[["x", "fit", "lower", "upper"]],
+            term=term,
+            p=float(row["ph_p"]),
+            transform_label=TRANSFORMS[str(residuals["transform"].iloc[0])],
+            title=figure_title(
+                self.cancer_type, marker, endpoint, n, detail="scaled Schoenfeld residuals"
+            ),
+            coef=float(row["coef"]),
+        )
+        out.save(ax.figure, self.record("schoenfeld", marker, endpoint, n=n, events=events))

@@ -1,0 +1,142 @@
+"""The summary figures: patient flow, harmonization QC, marker association, the pan-cancer
+map and the pan-cancer forests, drawn from the harmonized and pooled tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from markersurv.analysis.cancer_type import ALL
+from markersurv.config.settings import AnalysisSettings, FigureSettings
+from markersurv.figures.captions import FigureRecord, figure_stem
+from markersurv.figures.folder import FigureFolder
+from markersurv.figures.rows import forest_pooled_rows, forest_rows, select
+from markersurv.plots.association import plot_association
+from markersurv.plots.flow import plot_flow
+from markersurv.plots.forest import plot_forest
+from markersurv.plots.heatmap import plot_pancancer_map
+from markersurv.plots.labels import figure_title
+from markersurv.plots.qc import plot_lod_fractions, plot_marker_distributions, plot_scales
+from markersurv.tables.io import atomic_folder
+
+
+def record(kind: str, *parts: str, marker: str = "", endpoint: str = "", n=None, events=None):
+    return FigureRecord(
+        figure=figure_stem(kind, *parts),
+        kind=kind,
+        cancer_type="pan-cancer" if kind in ("pancancer_map", "forest_pancancer") else "",
+        marker=marker,
+        endpoint=endpoint,
+        n=n,
+        events=events,
+    )
+
+
+def summary_figures(
+    patients: pd.DataFrame,
+    flow: dict,
+    tables: dict[str, pd.DataFrame],
+    marker_values: pd.DataFrame,
+    marker_qc: pd.DataFrame,
+    association: pd.DataFrame,
+    settings: AnalysisSettings,
+    figures: FigureSettings,
+    folder: Path,
+) -> None:
+    """Every summary figure and its ``figures.tsv``, drawn into a staging folder that becomes
+    ``folder`` once all are saved."""
+    with atomic_folder(folder) as staging:
+        out = FigureFolder(staging, settings, figures)
+        cohorts = sorted(patients["cohort"].unique())
+        out.save(plot_flow(flow, suppress_below=figures.suppress_below), record("flow"))
+        quality_figures(out, marker_values, marker_qc, cohorts)
+        association_figure(out, patients, association)
+        pancancer_figures(out, tables)
+        out.write_catalog()
+
+
+def quality_figures(
+    out: FigureFolder, marker_values: pd.DataFrame, marker_qc: pd.DataFrame, cohorts: list
+) -> None:
+    for marker in out.settings.markers:
+        values = marker_values[marker_values["marker"] == marker]
+        if len(values):
+            out.save(
+                plot_marker_distributions(values, marker, cohort_order=cohorts),
+                record("qc_distributions", marker, marker=marker, n=len(values)),
+            )
+    if len(marker_qc):
+        out.save(plot_lod_fractions(marker_qc, cohort_order=cohorts), record("qc_lod"))
+        out.save(plot_scales(marker_qc, markers=list(out.settings.markers)), record("qc_scales"))
+
+
+def association_figure(out: FigureFolder, patients: pd.DataFrame, association: pd.DataFrame):
+    if association.empty or len(out.settings.markers) < 2:
+        return
+    first, second = out.settings.markers[:2]
+    pair = patients[["cancer_type", "cohort", f"{first}_z", f"{second}_z"]].dropna()
+    if pair.empty:
+        return
+    joint = f"{first}&{second}"
+    out.save(
+        plot_association(
+            pair,
+            association.dropna(subset=["rho"]),
+            x=f"{first}_z",
+            y=f"{second}_z",
+            xlabel=f"{first} (z score)",
+            ylabel=f"{second} (z score)",
+        ),
+        record("association", joint, marker=joint, n=len(pair)),
+    )
+
+
+def pancancer_figures(out: FigureFolder, tables: dict[str, pd.DataFrame]) -> None:
+    cox = tables.get("cox", pd.DataFrame())
+    if cox.empty:
+        return
+    primary = cox[
+        (cox["cohort"] == ALL)
+        & (cox["model"] == "continuous")
+        & (cox["term"] == cox["marker"] + "_z")
+    ]
+    if primary.empty:
+        return
+    frame = pd.DataFrame(
+        {
+            "cancer_type": primary["cancer_type"],
+            "marker": primary["marker"],
+            "endpoint": primary["endpoint"],
+            "log_hr": primary["coef"],
+            "q": primary["q"],
+        }
+    )
+    out.save(plot_pancancer_map(frame), record("pancancer_map", n=len(frame)))
+    pooled = tables.get("pooled", pd.DataFrame())
+    for (endpoint, marker), rows in primary.groupby(["endpoint", "marker"], sort=True):
+        pan = select(
+            pooled, scope="pan-cancer", endpoint=endpoint, marker=marker, model="continuous"
+        )
+        n, events = int(rows["n"].sum()), int(rows["events"].sum())
+        fig = plot_forest(
+            forest_rows(rows, "cancer_type", with_q=True),
+            forest_pooled_rows(pan, "Pan-cancer"),
+            label_header="Cancer type",
+            title=figure_title(
+                "Pan-cancer", marker, endpoint, n, detail="HR per 1 SD by cancer type"
+            ),
+            suppress_below=out.figures.suppress_below,
+        )
+        out.save(
+            fig,
+            record(
+                "forest_pancancer",
+                marker,
+                endpoint,
+                marker=marker,
+                endpoint=endpoint,
+                n=n,
+                events=events,
+            ),
+        )

@@ -1,0 +1,54 @@
+"""What the report shows of each figure: its labels and caption, read from the
+``figures.tsv`` the figure step wrote beside the figures of a folder."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from markersurv.figures.captions import CATALOG
+
+# The report's sortable columns of a figure entry, from its figures.tsv row.
+LABEL_COLUMNS = ("kind", "cancer_type", "marker", "endpoint", "cut", "cohort", "n", "events")
+RST_SPECIAL = re.compile(r"([\\`*_|])")
+
+
+def read_catalog(folder: str | Path) -> pd.DataFrame:
+    frame = pd.read_csv(
+        Path(folder) / CATALOG, sep="\t", dtype=str, keep_default_na=False, na_values=[]
+    )
+    return frame.set_index("figure")
+
+
+def figure_labels(wildcards, output) -> dict[str, str | int]:
+    """Report labels of one figure of the folder ``output[0]`` (a Snakemake labels function)."""
+    row = read_catalog(output[0]).loc[wildcards.figure]
+    labels: dict = {}
+    for column in LABEL_COLUMNS:
+        value = "" if row[column] == "NA" else row[column]
+        labels[column] = int(value) if column in ("n", "events") and value else value
+    return labels
+
+
+class FigureCaptions:
+    """Captions of the figures of a folder, for a report caption template:
+    ``{{ snakemake.params.captions[snakemake.wildcards.figure] }}``.
+
+    The folder is read when a caption is first asked for (when the report is made, after
+    the figures exist), with reStructuredText markup characters escaped.
+    """
+
+    def __init__(self, folder: str):
+        self.folder = folder
+        self._captions: dict[str, str] | None = None
+
+    def __repr__(self) -> str:
+        return f"FigureCaptions({self.folder!r})"
+
+    def __getitem__(self, figure: str) -> str:
+        if self._captions is None:
+            captions = read_catalog(self.folder)["caption"]
+            self._captions = {k: RST_SPECIAL.sub(r"\\\1", v) for k, v in captions.items()}
+        return self._captions[figure]

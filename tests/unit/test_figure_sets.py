@@ -1,0 +1,162 @@
+"""Figure sets draw what the analysis tables hold, under names that say what they show.
+
+The patients are SYNTHETIC: two cohorts of 40 from ``markersurv.simulate.core`` with fixed
+seeds (``simulated`` in test_analysis_degenerate).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from markersurv.analysis.cancer_type import ALL, analyse_cancer_type
+from markersurv.analysis.groups import marker_groups
+from markersurv.config.settings import FigureSettings
+from markersurv.figures.cancer_type import CancerTypeFigures
+from markersurv.figures.captions import CATALOG, FigureRecord, caption, figure_stem
+from markersurv.pipeline.report_entries import FigureCaptions, figure_labels, read_catalog
+from markersurv.stats.cox.fit import fit_cox
+from markersurv.stats.km import kaplan_meier
+from markersurv.stats.zph import cox_zph
+from tests.unit.test_analysis_degenerate import SETTINGS, simulated
+
+FIGURES = FigureSettings.from_config({"figures": {"formats": ["png"]}})
+EXPECTED = {
+    "km_il6_os_median",
+    "km_pstat3_os_median",
+    "km_il6+pstat3_os_median",
+    "forest_cohorts_il6_os",
+    "forest_cohorts_pstat3_os",
+    "spline_il6_os",
+    "spline_pstat3_os",
+    "schoenfeld_il6_os",
+    "schoenfeld_pstat3_os",
+    *(f"cutpoint_scan_{m}_os_cohort_{c}" for m in ("il6", "pstat3") for c in "ab"),
+}
+
+
+def draw(patients: pd.DataFrame, folder) -> pd.DataFrame:
+    tables = analyse_cancer_type(patients, SETTINGS)
+    CancerTypeFigures("NSCLC", patients, tables, SETTINGS, FIGURES).draw_all(folder)
+    return read_catalog(folder)
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("figures") / "NSCLC"
+    patients = simulated()
+    return patients, folder, draw(patients, folder)
+
+
+def test_every_figure_is_listed_and_named_by_what_it_shows(drawn):
+    _, folder, catalog = drawn
+    pngs = {p.stem for p in folder.glob("*.png")}
+    assert pngs == EXPECTED
+    assert set(catalog.index) == pngs
+    assert (folder / CATALOG).exists()
+
+
+def test_adding_a_patient_changes_captions_not_file_names(drawn, tmp_path):
+    patients, _, before = drawn
+    extra = patients.iloc[[0]].assign(patient_id="cohort_a-extra")
+    after = draw(pd.concat([patients, extra], ignore_index=True), tmp_path / "NSCLC")
+    assert list(after.index) == list(before.index)
+    km = "km_il6_os_median"
+    assert int(after.loc[km, "n"]) == int(before.loc[km, "n"]) + 1
+    assert f"n = {int(after.loc[km, 'n'])}," in after.loc[km, "caption"]
+
+
+def test_counts_come_from_the_tables(drawn):
+    patients, _, catalog = drawn
+    tables = analyse_cancer_type(patients, SETTINGS)
+    km = tables["km"]
+    row = km[
+        (km["cohort"] == ALL)
+        & (km["marker"] == "il6")
+        & (km["cut_method"] == "median")
+        & (km["group"] == "all")
+    ].iloc[0]
+    assert int(catalog.loc["km_il6_os_median", "n"]) == row["n"] == len(patients)
+    assert int(catalog.loc["km_il6_os_median", "events"]) == row["events"]
+    cox = tables["cox"]
+    continuous = cox[
+        (cox["cohort"] == ALL) & (cox["model"] == "continuous") & (cox["term"] == "pstat3_z")
+    ].iloc[0]
+    assert int(catalog.loc["schoenfeld_pstat3_os", "events"]) == continuous["events"]
+
+
+def test_km_curves_are_the_estimator_steps_of_each_group():
+    patients = simulated()
+    curves = analyse_cancer_type(patients, SETTINGS)["km_curve"]
+    curves = curves[(curves["marker"] == "il6") & (curves["cut_method"] == "median")]
+    assert set(curves["cohort"]) == {ALL}
+    groups = marker_groups(patients, "il6", "median", {})
+    for group in ("low", "high"):
+        rows = patients[groups == group]
+        expected = kaplan_meier(rows["os_time"].to_numpy(), rows["os_event"].to_numpy()).table()
+        got = curves[curves["group"] == group]
+        for column in ("time", "n_risk", "n_event", "n_censor", "surv", "lower", "upper"):
+            np.testing.assert_array_equal(got[column].to_numpy(float), expected[column])
+
+
+def test_ph_residuals_are_those_of_the_pooled_continuous_model():
+    patients = simulated()
+    tables = analyse_cancer_type(patients, SETTINGS)
+    residuals = tables["ph_residuals"]
+    residuals = residuals[residuals["term"] == "il6_z"]
+    assert set(residuals["model"]) == {"continuous"} and set(residuals["cohort"]) == {ALL}
+    x = patients[["il6_z"]]
+    time, event = patients["os_time"].to_numpy(float), patients["os_event"].to_numpy(float)
+    strata = patients["cohort"].to_numpy()
+    fit = fit_cox(time, event, x, strata=strata, ties="efron")
+    zph = cox_zph(time, event, x, fit.coef, strata=strata, transform="km", ties="efron")
+    np.testing.assert_allclose(residuals["x"], zph.x, rtol=1e-12)
+    np.testing.assert_allclose(residuals["residual"], zph.y["il6_z"], rtol=1e-10)
+    smooth = tables["ph_smooth"]
+    assert len(smooth[smooth["term"] == "il6_z"]) == 100
+
+
+def test_report_labels_and_captions_read_the_catalog(drawn):
+    _, folder, catalog = drawn
+
+    class Wildcards:
+        figure = "cutpoint_scan_il6_os_cohort_a"
+
+    labels = figure_labels(Wildcards, [str(folder)])
+    assert labels["kind"] == "cutpoint_scan" and labels["cohort"] == "cohort_a"
+    assert labels["events"] == "" and labels["n"] == int(catalog.loc[Wildcards.figure, "n"])
+    captions = FigureCaptions(str(folder))
+    assert repr(captions) == f"FigureCaptions({str(folder)!r})"
+    assert captions["km_il6_os_median"].startswith("Kaplan-Meier estimates of OS by IL-6")
+
+
+def test_captions_escape_markup_characters(tmp_path):
+    (tmp_path / CATALOG).write_text("figure\tcaption\nflow\tsee *this* and `that`_\n")
+    assert FigureCaptions(str(tmp_path))["flow"] == r"see \*this\* and \`that\`\_"
+
+
+def test_every_kind_has_a_caption_with_its_counts():
+    kinds = [
+        "km_median", "km_joint", "forest_cohorts", "forest_pancancer", "cutpoint_scan",
+        "spline", "schoenfeld", "pancancer_map", "flow", "qc_distributions", "qc_lod",
+        "qc_scales", "association",
+    ]  # fmt: skip
+    for kind in kinds:
+        record = FigureRecord(
+            "f", kind, marker="il6", endpoint="os", cut="median", cohort="a", n=17, events=5
+        )
+        text = caption(record, SETTINGS)
+        assert text.endswith(".") and "{" not in text
+        if kind in ("km_median", "forest_cohorts", "spline", "schoenfeld"):
+            assert "n = 17, 5 events" in text
+    with pytest.raises(ValueError, match="no caption"):
+        caption(FigureRecord("f", "unknown"), SETTINGS)
+
+
+def test_figure_stems_carry_no_counts():
+    assert figure_stem("km", "il6&pstat3", "os", "median") == "km_il6+pstat3_os_median"
+    assert figure_stem("flow") == "flow"
+    assert not re.search(r"_\d+($|_)", figure_stem("forest_cohorts", "il6", "pfs"))
