@@ -25,6 +25,7 @@ from markersurv.config.settings import AnalysisSettings
 from markersurv.errors import HarmonizationError
 from markersurv.harmonize.standardize import standardize_markers
 from markersurv.simulate.core import simulate_patients
+from markersurv.tables.contract import CONTRACTS
 
 SETTINGS = AnalysisSettings.from_config(
     {
@@ -277,12 +278,22 @@ def status_problems(tables: dict[str, pd.DataFrame]) -> list[str]:
     return problems
 
 
+def contract_problems(tables: dict[str, pd.DataFrame], pooled: bool) -> list[str]:
+    return [
+        f"{name}: {problem}"
+        for name, table in tables.items()
+        for problem in CONTRACTS[name].problems(table, pooled=pooled)
+    ]
+
+
 @pytest.mark.parametrize("name", list(DATASETS))
 def test_degenerate_dataset_gets_statuses_not_crashes(name):
     tables = analysed(name)
     assert set(patients_of(name).columns) == set(CANONICAL)
     assert {"cox", "logrank", "km"} <= set(tables)
     assert status_problems(tables) == []
+    assert contract_problems(tables_of(name, False), pooled=False) == []
+    assert contract_problems(tables, pooled=True) == []
 
 
 @pytest.mark.parametrize("name", IMPUTED)

@@ -10,8 +10,12 @@ import pandas as pd
 from markersurv.analysis.cancer_type import analyse_cancer_type
 from markersurv.analysis.pooling import finalize_tables
 from markersurv.config.settings import AnalysisSettings
-from markersurv.tables.contract import ANALYSIS_TABLES, CANCER_TYPE_TABLES, read_tables
-from markersurv.tables.io import write_tsv
+from markersurv.tables.contract import (
+    ANALYSIS_TABLES,
+    CANCER_TYPE_TABLES,
+    read_tables,
+    write_table,
+)
 
 log = logging.getLogger("markersurv")
 
@@ -33,7 +37,7 @@ def fit_cancer_type_step(
     )
     tables = analyse_cancer_type(patients, settings)
     for name in CANCER_TYPE_TABLES:
-        write_tsv(tables.get(name, pd.DataFrame()), outputs[name])
+        write_table(name, tables.get(name, pd.DataFrame()), outputs[name])
 
 
 def pool_results_step(analysis_dirs: list[str], config: dict, outputs: dict[str, str]) -> None:
@@ -46,4 +50,4 @@ def pool_results_step(analysis_dirs: list[str], config: dict, outputs: dict[str,
     ]
     tables = finalize_tables([{n: t for n, t in p.items() if len(t)} for p in parts], settings)
     for name, path in outputs.items():
-        write_tsv(tables.get(name, pd.DataFrame()), path)
+        write_table(name, tables.get(name, pd.DataFrame()), path, pooled=True)

@@ -1,10 +1,263 @@
-"""The result tables: their names, and the one way they are read back."""
+"""The result tables: their names, columns and kinds of value, and the one way each is
+written and read back.
+
+Every table a stage writes is checked against its contract before it reaches disk: a
+missing column, or numbers where text belongs, is a programming error caught at the writer,
+not a surprise for the stage that reads the table. Columns beyond the contract may follow
+(the columns DESIGN lists are "at least").
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from pandas.api import types
+
+from markersurv.tables.io import write_tsv
+
+TEXT, REAL, COUNT, FLAG = "text", "real", "count", "flag"
+KEYS = {"cancer_type": TEXT, "cohort": TEXT, "endpoint": TEXT, "marker": TEXT}
+ESTIMATE = {"hr": REAL, "hr_lower": REAL, "hr_upper": REAL, "p": REAL}
+STATUS = {"status": TEXT, "note": TEXT}
+
+
+@dataclass(frozen=True)
+class TableContract:
+    """The columns a table holds, each with its kind of value.
+
+    ``pooled`` lists the columns pooling across cancer types adds (in results/tables);
+    ``extra`` is a pattern for further columns a setting decides (survival at configured
+    times), all real.
+    """
+
+    name: str
+    columns: dict[str, str]
+    pooled: dict[str, str] = field(default_factory=dict)
+    extra: str | None = None
+
+    def problems(self, frame: pd.DataFrame, *, pooled: bool = False) -> list[str]:
+        """What in ``frame`` breaks the contract (nothing for an empty table)."""
+        if frame.empty and not len(frame.columns):
+            return []
+        wanted = {**self.columns, **(self.pooled if pooled else {})}
+        found = []
+        missing = [c for c in wanted if c not in frame.columns]
+        if missing:
+            found.append(f"missing columns {missing}")
+        for column in frame.columns:
+            kind = wanted.get(column)
+            if kind is None and self.extra and re.fullmatch(self.extra, column):
+                kind = REAL
+            if kind is not None and not holds(frame[column], kind):
+                found.append(f"column {column!r} holds {frame[column].dtype}, not {kind}")
+        return found
+
+
+def holds(values: pd.Series, kind: str) -> bool:
+    """Whether a column's values are of ``kind`` (a column of missing values is any kind)."""
+    if values.isna().all():
+        return True
+    if kind == TEXT:
+        return types.is_object_dtype(values) or types.is_string_dtype(values)
+    if kind == FLAG:
+        return types.is_bool_dtype(values)
+    if kind == COUNT:
+        present = values.dropna()
+        return types.is_numeric_dtype(values) and bool((present == present.round()).all())
+    return types.is_numeric_dtype(values) and not types.is_bool_dtype(values)
+
+
+CONTRACTS = {
+    contract.name: contract
+    for contract in (
+        TableContract(
+            "km",
+            {
+                **KEYS,
+                "cut_method": TEXT,
+                "group": TEXT,
+                "n": COUNT,
+                "events": COUNT,
+                "median": REAL,
+                "median_lower": REAL,
+                "median_upper": REAL,
+            },
+            extra=r"surv_[0-9.]+(_lower|_upper)?",
+        ),
+        TableContract(
+            "risk_table",
+            {
+                **KEYS,
+                "cut_method": TEXT,
+                "group": TEXT,
+                "time": REAL,
+                "n_risk": COUNT,
+                "cum_events": COUNT,
+                "cum_censored": COUNT,
+            },
+        ),
+        TableContract(
+            "logrank",
+            {
+                **KEYS,
+                "cut_method": TEXT,
+                "cutpoint": REAL,
+                "n_low": COUNT,
+                "n_high": COUNT,
+                "events_low": COUNT,
+                "events_high": COUNT,
+                "test": TEXT,
+                "chisq": REAL,
+                "df": COUNT,
+                "p": REAL,
+                **STATUS,
+            },
+            pooled={"family": TEXT, "q": REAL},
+        ),
+        TableContract(
+            "cox",
+            {
+                **KEYS,
+                "model": TEXT,
+                "cut_method": TEXT,
+                "term": TEXT,
+                "n": COUNT,
+                "events": COUNT,
+                "coef": REAL,
+                "se": REAL,
+                **ESTIMATE,
+                "z": REAL,
+                "lr_p": REAL,
+                "wald_p": REAL,
+                "score_p": REAL,
+                "concordance": REAL,
+                "ph_p": REAL,
+                "ph_global_p": REAL,
+                "missing_data": TEXT,
+                **STATUS,
+            },
+            pooled={"family": TEXT, "q": REAL},
+        ),
+        TableContract(
+            "ph",
+            {
+                **KEYS,
+                "model": TEXT,
+                "cut_method": TEXT,
+                "term": TEXT,
+                "model_terms": TEXT,
+                "chisq": REAL,
+                "df": COUNT,
+                "p": REAL,
+            },
+        ),
+        TableContract(
+            "cutpoints",
+            {
+                **KEYS,
+                "method": TEXT,
+                "exploratory": FLAG,
+                "cutpoint": REAL,
+                "statistic": REAL,
+                "p_adjusted": REAL,
+                "correction": TEXT,
+                "n_low": COUNT,
+                "n_high": COUNT,
+                **STATUS,
+            },
+        ),
+        TableContract("cutpoint_scan", {**KEYS, "cutpoint": REAL, "statistic": REAL}),
+        TableContract(
+            "added_value",
+            {
+                **KEYS,
+                "n": COUNT,
+                "events": COUNT,
+                "covariates": TEXT,
+                "c_clinical": REAL,
+                "c_full": REAL,
+                "c_diff": REAL,
+                "c_diff_lower": REAL,
+                "c_diff_upper": REAL,
+                "lr_chisq": REAL,
+                "lr_df": COUNT,
+                "lr_p": REAL,
+                "bootstrap_replicates": COUNT,
+                "seed": COUNT,
+                **STATUS,
+            },
+        ),
+        TableContract(
+            "spline_curve", {**KEYS, "x": REAL, "hr": REAL, "hr_lower": REAL, "hr_upper": REAL}
+        ),
+        TableContract(
+            "pooled",
+            {
+                **KEYS,
+                "scope": TEXT,
+                "model": TEXT,
+                "term": TEXT,
+                "method": TEXT,
+                "test": TEXT,
+                "k": COUNT,
+                "log_hr": REAL,
+                "se": REAL,
+                **ESTIMATE,
+                "tau2": REAL,
+                "i2": REAL,
+                "q_stat": REAL,
+                "q_p": REAL,
+                "pi_lower": REAL,
+                "pi_upper": REAL,
+                "cohorts": TEXT,
+                **STATUS,
+            },
+        ),
+        TableContract(
+            "km_curve",
+            {
+                **KEYS,
+                "cut_method": TEXT,
+                "group": TEXT,
+                "time": REAL,
+                "n_risk": COUNT,
+                "n_event": COUNT,
+                "n_censor": COUNT,
+                "surv": REAL,
+                "lower": REAL,
+                "upper": REAL,
+            },
+        ),
+        TableContract(
+            "ph_residuals",
+            {
+                **KEYS,
+                "model": TEXT,
+                "term": TEXT,
+                "transform": TEXT,
+                "time": REAL,
+                "x": REAL,
+                "residual": REAL,
+            },
+        ),
+        TableContract(
+            "ph_smooth",
+            {
+                **KEYS,
+                "model": TEXT,
+                "term": TEXT,
+                "transform": TEXT,
+                "x": REAL,
+                "fit": REAL,
+                "lower": REAL,
+                "upper": REAL,
+            },
+        ),
+    )
+}
 
 # The tables each cancer type's analysis writes, and pooling combines into results/tables.
 ANALYSIS_TABLES = (
@@ -28,16 +281,35 @@ FIGURE_TABLES = ("km_curve", "ph_residuals", "ph_smooth")
 CANCER_TYPE_TABLES = ANALYSIS_TABLES + FIGURE_TABLES
 
 
+class TableContractError(ValueError):
+    """A table about to be written does not hold what its contract says."""
+
+
+def write_table(name: str, frame: pd.DataFrame, path: str | Path, *, pooled=False) -> None:
+    """Write result table ``name`` after checking it against its contract."""
+    problems = CONTRACTS[name].problems(frame, pooled=pooled)
+    if problems:
+        raise TableContractError(f"table {name} ({path}): " + "; ".join(problems))
+    write_tsv(frame, path)
+
+
+def read_table(name: str, path: str | Path) -> pd.DataFrame:
+    """A table as written: text columns as text ("NA" is missing), an empty file as an
+    empty frame."""
+    if Path(path).stat().st_size <= 1:
+        return pd.DataFrame()
+    contract = CONTRACTS.get(name)
+    text = ["cohort"] if contract is None else [c for c, k in contract.columns.items() if k == TEXT]
+    header = pd.read_csv(path, sep="\t", nrows=0).columns
+    return pd.read_csv(
+        path,
+        sep="\t",
+        na_values=["NA"],
+        keep_default_na=False,
+        dtype={c: str for c in text if c in header},
+    )
+
+
 def read_tables(paths: dict[str, str]) -> dict[str, pd.DataFrame]:
-    """Result tables by name (empty files give empty frames)."""
-    tables = {}
-    for name, path in paths.items():
-        size = Path(path).stat().st_size
-        tables[name] = (
-            pd.read_csv(
-                path, sep="\t", na_values=["NA"], keep_default_na=False, dtype={"cohort": str}
-            )
-            if size > 1
-            else pd.DataFrame()
-        )
-    return tables
+    """Tables by name (empty files give empty frames)."""
+    return {name: read_table(name, path) for name, path in paths.items()}
