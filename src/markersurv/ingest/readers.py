@@ -360,10 +360,11 @@ def wide_to_records(frame: pd.DataFrame, table: TableSpec, where: dict) -> pd.Da
 
 
 def read_file(
-    spec: CohortSpec, table: TableSpec, path: Path, header_only: bool = False
+    cohort: str | None, table: TableSpec, path: Path, header_only: bool = False
 ) -> pd.DataFrame:
-    """One file of a table as a frame of raw cells (only the header row when asked)."""
-    where = {"cohort": spec.id, "file": table.display_name(path)}
+    """One file of a table of cohort ``cohort`` as a frame of raw cells (only the header row
+    when asked)."""
+    where = {"cohort": cohort, "file": table.display_name(path)}
     if not path.exists():
         raise InputFileError.at("file not found", **where)
     fmt = table_format(table, path)
@@ -388,7 +389,7 @@ def read_columns(spec: CohortSpec, name: str) -> list[str]:
     table = spec.tables[name]
     common: list[str] | None = None
     for path in table.files:
-        columns = field_columns(read_file(spec, table, path, header_only=True))
+        columns = field_columns(read_file(spec.id, table, path, header_only=True))
         common = columns if common is None else [c for c in common if c in columns]
     return common or []
 
@@ -396,7 +397,7 @@ def read_columns(spec: CohortSpec, name: str) -> list[str]:
 def read_table(spec: CohortSpec, name: str) -> pd.DataFrame:
     """All records of one declared table, stacked over its files, with file and row columns."""
     table = spec.tables[name]
-    parts = [read_file(spec, table, path) for path in table.files]
+    parts = [read_file(spec.id, table, path) for path in table.files]
     if len(parts) == 1:
         return parts[0]
     return pd.concat(parts, ignore_index=True, sort=False)

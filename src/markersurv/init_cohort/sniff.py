@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from markersurv.cohort.spec import CohortSpec, TableSpec
+from markersurv.cohort.spec import TableSpec
 from markersurv.errors import InputFileError, MarkersurvError
 from markersurv.ingest.readers import (
     BOMS,
@@ -73,12 +73,7 @@ def where_of(path: Path) -> dict:
 def read_with(path: Path, options: dict) -> pd.DataFrame:
     """Read the file exactly as the harmonizer will with these table options."""
     table = TableSpec("draft", str(path), (path,), options)
-    try:
-        return read_file(CohortSpec("draft", "draft", {}, {"draft": table}), table, path)
-    except InputFileError as error:
-        for problem in error.problems:
-            problem.where.cohort = None  # there is no cohort yet
-        raise InputFileError(*error.problems) from None
+    return read_file(None, table, path)  # there is no cohort yet
 
 
 def nonempty(row) -> list:
