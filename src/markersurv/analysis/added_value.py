@@ -13,6 +13,8 @@ Efron B, Tibshirani RJ. An Introduction to the Bootstrap. Chapman & Hall, 1993 (
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -41,7 +43,7 @@ def added_value_row(
     t, e = time[complete], event[complete]
     s = None if strata is None else np.asarray(strata)[complete]
     clinical, full = covariates[complete].to_numpy(float), full_x[complete].to_numpy(float)
-    row = {
+    row: dict[str, Any] = {
         "n": int(complete.sum()),
         "events": int(e.sum()),
         "covariates": ",".join(covariates.columns),

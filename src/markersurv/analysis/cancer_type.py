@@ -224,7 +224,9 @@ def spline_rows(
     values = z.iloc[:, 0].to_numpy(dtype=float)
     present = np.isfinite(values)
     name = z.columns[0]
-    knots = np.quantile(values[present], settings.spline_knots) if present.any() else []
+    if not present.any():
+        return
+    knots = np.quantile(values[present], settings.spline_knots)
     if len(np.unique(knots)) < len(settings.spline_knots):
         return
     basis = pd.DataFrame(

@@ -265,7 +265,7 @@ def fit_model(
     return ModelOutcome(rows, ph_rows, fit, zph)
 
 
-def lr_statistic(full: CoxFit, reduced: CoxFit) -> tuple[float, int, float]:
+def lr_statistic(full: CoxFit | None, reduced: CoxFit | None) -> tuple[float, int, float]:
     """Likelihood-ratio test of nested fits on the same rows: (chisq, df, p)."""
     from scipy.stats import chi2
 

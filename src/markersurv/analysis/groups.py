@@ -80,7 +80,7 @@ def marker_groups(
         return within_cohorts(
             data,
             marker,
-            lambda v, c, s: cut_labels(v, cutpoints[c]) if c in (cutpoints or {}) else None,
+            lambda v, c, s: cut_labels(v, cutpoints[c]) if cutpoints and c in cutpoints else None,
         )
     raise ValueError(f"unknown cut method {method!r}")
 

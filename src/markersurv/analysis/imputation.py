@@ -52,6 +52,8 @@ def rubin(coefs: np.ndarray, variances: np.ndarray) -> tuple[np.ndarray, np.ndar
     return estimate, total, df
 
 
+# Complexity over the limit: one pass per imputation, then Rubin's rules per term, each with its
+# status.
 def imputed_adjusted_rows(
     time: np.ndarray, event: np.ndarray, X: pd.DataFrame, strata, settings: AnalysisSettings
 ) -> list[dict]:
@@ -99,7 +101,10 @@ def imputed_adjusted_rows(
         return refused(f"{', '.join(empty)} missing for every patient: nothing to impute from")
     helpers = np.column_stack([event, nelson_aalen_at(time, event)])
     data = np.column_stack([X.to_numpy(dtype=float), helpers])
-    coefs, variances, notes, term_notes = [], [], set(), {}
+    coefs: list[np.ndarray] = []
+    variances: list[np.ndarray] = []
+    notes: set[str] = set()
+    term_notes: dict[str, set[str]] = {}
     for i in range(settings.imputations):
         imputer = IterativeImputer(
             sample_posterior=True, random_state=settings.seed + i, max_iter=10

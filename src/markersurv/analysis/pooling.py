@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from markersurv.config.settings import AnalysisSettings
-from markersurv.stats.meta import random_effects
+from markersurv.stats.meta import Method, Test, random_effects
 from markersurv.stats.multiplicity import benjamini_hochberg
 
 LEADING = ["cancer_type", "cohort", "endpoint", "marker"]
@@ -96,8 +96,9 @@ def pool(
     ]
     label_column = "cohort" if scope != "pan-cancer" else "cancer_type"
     rows = []
-    test = "knha" if settings.knapp_hartung else "z"
-    methods = [settings.meta_method] + [m for m in ("REML", "DL") if m != settings.meta_method]
+    test: Test = "knha" if settings.knapp_hartung else "z"
+    methods: list[Method] = [settings.meta_method]
+    methods += [m for m in ("REML", "DL") if m != settings.meta_method]
     for method in methods:
         base = {
             "cancer_type": scope,

@@ -7,7 +7,7 @@ import pandas as pd
 
 from markersurv.config.settings import AnalysisSettings
 from markersurv.stats.km import kaplan_meier
-from markersurv.stats.logrank import logrank_test, logrank_trend_test
+from markersurv.stats.logrank import LogRank, LogRankTrend, logrank_test, logrank_trend_test
 
 
 def km_rows(
@@ -19,7 +19,9 @@ def km_rows(
 ) -> tuple[list[dict], list[dict], list[dict]]:
     """One km.tsv row per group (plus ``all``), the risk-table rows of each group, and the
     step rows of each group's curve (km_curve.tsv: what a Kaplan-Meier figure draws)."""
-    rows, risk, curve = [], [], []
+    rows: list[dict] = []
+    risk: list[dict] = []
+    curve: list[dict] = []
     labels = groups.to_numpy(dtype=object)
     for label in ("all", *order):
         mask = labels != None if label == "all" else labels == label  # noqa: E711
@@ -101,6 +103,7 @@ def logrank_rows(
                 note=f"too few patients in {', '.join(small)} (minimum {settings.min_group_size})",
             )
         else:
+            result: LogRank | LogRankTrend
             if test == "trend":
                 result = logrank_trend_test(t, e, pd.Categorical(g, categories=order), strata=s)
             else:

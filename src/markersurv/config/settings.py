@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Literal
 
 from markersurv.config.schema import endpoint_ids, load_schema, marker_ids
 
@@ -45,8 +45,8 @@ class AnalysisSettings:
     endpoints: tuple[str, ...]
     min_events: int
     min_group_size: int
-    ties: str
-    km_conf_type: str
+    ties: Literal["efron", "breslow"]
+    km_conf_type: Literal["log", "log-log", "plain"]
     conf_level: float
     survival_times: tuple[float, ...]
     risk_table_times: tuple[float, ...]
@@ -54,7 +54,7 @@ class AnalysisSettings:
     fixed_cutpoints: dict
     covariates: tuple[str, ...]
     spline_knots: tuple[float, ...]
-    ph_transform: str
+    ph_transform: Literal["km", "identity", "rank", "log"]
     ph_alpha: float
     cutpoint_minprop: float
     cutpoint_maxprop: float
@@ -64,7 +64,7 @@ class AnalysisSettings:
     seed: int
     missing_covariates: str
     imputations: int
-    meta_method: str
+    meta_method: Literal["REML", "DL", "FE"]
     knapp_hartung: bool
     fdr_level: float
 

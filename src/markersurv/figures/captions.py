@@ -66,92 +66,89 @@ def counts(record: FigureRecord) -> str:
     return text
 
 
+# Each kind's caption; the words in braces are filled by :func:`caption`.
+CAPTIONS = {
+    "km_joint": (
+        "Kaplan-Meier estimates of {endpoint} in the four groups of median splits of "
+        "{marker} (within each cohort), {count}; numbers at risk aligned with the time axis; "
+        "k-group log-rank p in the panel."
+    ),
+    "km": (
+        "Kaplan-Meier estimates of {endpoint} by {marker} groups ({cut} within each cohort), "
+        "{count}; censoring marks; numbers at risk aligned with the time axis; hazard ratio "
+        "(high vs low, {cox}) and log-rank p (stratified by cohort when pooled) in the panel."
+    ),
+    "forest_cohorts": (
+        "Forest plot of the {endpoint} hazard ratio per 1 SD of {marker} in each cohort "
+        "({cox}; squares sized by weight), {count}, with the pooled estimates (diamonds) and "
+        "{level} prediction intervals."
+    ),
+    "forest_pancancer": (
+        "Forest plot of the {endpoint} hazard ratio per 1 SD of {marker} in each cancer type "
+        "(Cox stratified by cohort, {ties} ties, {level} CI, Benjamini-Hochberg q), {count}, "
+        "with the pan-cancer pooled estimates and {level} prediction intervals."
+    ),
+    "cutpoint_scan": (
+        "Exploratory cutpoint scan of {marker} for {endpoint} ({cohort}), {count}: "
+        "standardized log-rank statistic at each candidate cutpoint between the {minprop} "
+        "and {maxprop} quantiles, the chosen cutpoint, and its p-value corrected for the "
+        "search."
+    ),
+    "spline": (
+        "Hazard ratio of {endpoint} over {marker} (z score) relative to its median, from a "
+        "restricted cubic spline in a Cox model (knots at the {knots} quantiles), with "
+        "{level} pointwise confidence band and a rug of observed values; {count}."
+    ),
+    "schoenfeld": (
+        "Proportional-hazards diagnostic for {marker} and {endpoint}: scaled Schoenfeld "
+        "residuals against {transform} with a spline smooth and its 95% band, and the "
+        "cox.zph score test p-value (survival 3.x); {count}."
+    ),
+    "pancancer_map": (
+        "Log hazard ratio per 1 SD of each marker for each cancer type and endpoint (Cox "
+        "stratified by cohort), diverging palette centred at HR = 1; * q < 0.05, ** q < 0.01 "
+        "(Benjamini-Hochberg within each model family); {n} estimates."
+    ),
+    "flow": (
+        "REMARK patient-flow diagram from flow.json: records read per cohort and table, "
+        "exclusions with their reasons, patients included, and counts per cancer type with "
+        "markers and events."
+    ),
+    "qc_distributions": (
+        "Harmonization QC for {marker}: values per cohort as recorded (source unit or scale) "
+        "and after harmonization, values below the detection limit marked; {n} values."
+    ),
+    "qc_lod": "Fraction of marker values below the detection limit per cohort and marker.",
+    "qc_scales": "Units and scoring systems of each marker per cohort after harmonization.",
+    "association": (
+        "Association of {marker} (standardized) per cancer type: Spearman correlation with "
+        "{level} CI (Fisher z, Bonett-Wright variance); n = {n} patients with both markers."
+    ),
+}
+
+
 def caption(record: FigureRecord, settings: AnalysisSettings) -> str:
     """The caption of a figure, in sentences."""
-    marker, count = marker_text(record.marker), counts(record)
-    endpoint = endpoint_label(record.endpoint) if record.endpoint else ""
+    kind = "km" if record.kind.startswith("km_") and record.kind != "km_joint" else record.kind
+    if kind not in CAPTIONS:
+        raise ValueError(f"no caption for figure kind {record.kind!r}")
     level = f"{settings.conf_level:.0%}"
-    cox = f"Cox, {TIES[settings.ties]} ties, {level} Wald CI"
-    kind = record.kind
-    if kind == "km_joint":
-        return (
-            f"Kaplan-Meier estimates of {endpoint} in the four groups of median splits of "
-            f"{marker} (within each cohort), {count}; numbers at risk aligned with the time "
-            "axis; k-group log-rank p in the panel."
-        )
-    if kind.startswith("km_"):
-        return (
-            f"Kaplan-Meier estimates of {endpoint} by {marker} groups "
-            f"({CUTS[record.cut]} within each cohort), {count}; censoring marks; numbers at "
-            f"risk aligned with the time axis; hazard ratio (high vs low, {cox}) and "
-            "log-rank p (stratified by cohort when pooled) in the panel."
-        )
-    if kind == "forest_cohorts":
-        return (
-            f"Forest plot of the {endpoint} hazard ratio per 1 SD of {marker} in each cohort "
-            f"({cox}; squares sized by weight), {count}, with the pooled estimates "
-            f"(diamonds) and {level} prediction intervals."
-        )
-    if kind == "forest_pancancer":
-        return (
-            f"Forest plot of the {endpoint} hazard ratio per 1 SD of {marker} in each cancer "
-            f"type (Cox stratified by cohort, {TIES[settings.ties]} ties, {level} CI, "
-            f"Benjamini-Hochberg q), {count}, with the pan-cancer pooled estimates and "
-            f"{level} prediction intervals."
-        )
-    if kind == "cutpoint_scan":
-        return (
-            f"Exploratory cutpoint scan of {marker} for {endpoint} ({record.cohort}), "
-            f"{count}: standardized log-rank statistic at each candidate cutpoint between "
-            f"the {settings.cutpoint_minprop:g} and {settings.cutpoint_maxprop:g} quantiles, "
-            "the chosen cutpoint, and its p-value corrected for the search."
-        )
-    if kind == "spline":
-        *first, last = (f"{q:g}" for q in settings.spline_knots)
-        knots = f"{', '.join(first)} and {last}"
-        return (
-            f"Hazard ratio of {endpoint} over {marker} (z score) relative to its median, "
-            f"from a restricted cubic spline in a Cox model (knots at the {knots} "
-            f"quantiles), with {level} pointwise confidence band and a rug of observed "
-            f"values; {count}."
-        )
-    if kind == "schoenfeld":
-        return (
-            f"Proportional-hazards diagnostic for {marker} and {endpoint}: scaled "
-            f"Schoenfeld residuals against {TRANSFORMS[settings.ph_transform]} with a "
-            "spline smooth and its 95% band, and the cox.zph score test p-value "
-            f"(survival 3.x); {count}."
-        )
-    if kind == "pancancer_map":
-        return (
-            "Log hazard ratio per 1 SD of each marker for each cancer type and endpoint "
-            "(Cox stratified by cohort), diverging palette centred at HR = 1; * q < 0.05, "
-            "** q < 0.01 (Benjamini-Hochberg within each model family); "
-            f"{record.n} estimates."
-        )
-    if kind == "flow":
-        return (
-            "REMARK patient-flow diagram from flow.json: records read per cohort and table, "
-            "exclusions with their reasons, patients included, and counts per cancer type "
-            "with markers and events."
-        )
-    if kind == "qc_distributions":
-        return (
-            f"Harmonization QC for {marker}: values per cohort as recorded (source unit or "
-            "scale) and after harmonization, values below the detection limit marked; "
-            f"{record.n} values."
-        )
-    if kind == "qc_lod":
-        return "Fraction of marker values below the detection limit per cohort and marker."
-    if kind == "qc_scales":
-        return "Units and scoring systems of each marker per cohort after harmonization."
-    if kind == "association":
-        return (
-            f"Association of {marker} (standardized) per cancer type: Spearman correlation "
-            f"with {level} CI (Fisher z, Bonett-Wright variance); n = {record.n} patients "
-            "with both markers."
-        )
-    raise ValueError(f"no caption for figure kind {kind!r}")
+    *knots, last = (f"{q:g}" for q in settings.spline_knots)
+    return CAPTIONS[kind].format(
+        marker=marker_text(record.marker),
+        endpoint=endpoint_label(record.endpoint) if record.endpoint else "",
+        count=counts(record),
+        n=record.n,
+        cut=CUTS.get(record.cut, record.cut),
+        cohort=record.cohort,
+        level=level,
+        ties=TIES[settings.ties],
+        cox=f"Cox, {TIES[settings.ties]} ties, {level} Wald CI",
+        minprop=f"{settings.cutpoint_minprop:g}",
+        maxprop=f"{settings.cutpoint_maxprop:g}",
+        knots=f"{', '.join(knots)} and {last}",
+        transform=TRANSFORMS[settings.ph_transform],
+    )
 
 
 def catalog_frame(records: list[FigureRecord], settings: AnalysisSettings) -> pd.DataFrame:

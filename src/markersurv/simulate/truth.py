@@ -50,6 +50,7 @@ def _unknown_keys(mapping, allowed, where, problems):
         problems.append(Problem(f"unknown key {key!r}", where, expected=str(sorted(allowed))))
 
 
+# Complexity over the limit: one check per key of a cohort's truth, each with its own message.
 def parse_cohort(cohort_id: str, entry: Mapping[str, Any], source: str) -> CohortTruth:
     """Check one cohort entry of the truth file and build its design.
 

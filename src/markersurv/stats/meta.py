@@ -156,6 +156,8 @@ def _tau2_reml(
     return max(0.0, tau2), iterations, True, note
 
 
+# Complexity over the limit: metafor's rma steps in their order: tau2 estimator, weights, Knapp-
+# Hartung, prediction interval.
 def random_effects(
     yi,
     sei,

@@ -214,6 +214,8 @@ def _scaled_residuals(schoenfeld, info_beta, beta, columns, x, strata_codes, eve
     return scaled + offset, np.linalg.inv(vmean)
 
 
+# Complexity over the limit: survival's cox.zph steps in their order: transform, residuals per
+# stratum, terms, test.
 def cox_zph(
     time,
     event,

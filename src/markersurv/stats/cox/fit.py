@@ -9,7 +9,7 @@ fits and terms get status ``not_estimable``, NaN estimates and a note that says 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -196,7 +196,7 @@ def fit_cox(
     if start.size != p or not np.isfinite(start).all():
         raise ValueError(f"init must hold {p} finite values; found {init!r}")
 
-    data = dict(
+    data: dict[str, Any] = dict(
         terms=names,
         n=t.size,
         events=int(e.sum()),
@@ -212,7 +212,7 @@ def fit_cox(
     risk_sets = RiskSets.build(t, e, ((values - means) * scale).T, codes, ties)
     first, res, counts, notes = _attempts(risk_sets, start / scale, max_iter, tol, refit_step)
     null = first if init is None else newton_raphson(risk_sets, np.zeros(p), max_iter=0, tol=tol)
-    stats = dict(
+    stats: dict[str, Any] = dict(
         loglik_null=null.loglik_init,
         score_statistic=null.score_test,
         df=int(res.kept.sum()),

@@ -135,6 +135,7 @@ class RiskSets:
         """Sum of ``values`` (last axis: rows) over each death group's risk set."""
         if self.chunk_starts is None:
             return np.take(_segmented_cumsum(values, self.strata_rows), self.dg_close, axis=-1)
+        assert self.chunk_strata is not None  # set together with chunk_starts
         chunks = np.add.reduceat(values, self.chunk_starts, axis=-1)
         return np.take(_segmented_cumsum(chunks, self.chunk_strata), self.dg_close, axis=-1)
 

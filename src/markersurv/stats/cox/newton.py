@@ -11,6 +11,7 @@ take no part in the solve.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -103,7 +104,7 @@ def newton_raphson(
     kept_init = independent_columns(info, toler_chol)
     finite = _all_finite(loglik_init, score, info)
     newton_step = solve_kept(info, score, kept_init) if finite else np.zeros_like(beta)
-    start = dict(
+    start: dict[str, Any] = dict(
         loglik_init=loglik_init,
         kept_init=kept_init,
         score_test=float(score @ newton_step) if finite else float("nan"),
