@@ -10,7 +10,22 @@ from typing import Any
 
 import yaml
 
-from markersurv.config.schema import schema_problems
+from markersurv.cohort.fields import (
+    AgeSpec,
+    CancerTypeSpec,
+    CodedColumn,
+    DateColumn,
+    EndpointSpec,
+    MarkerSpec,
+    age_spec,
+    cancer_type_spec,
+    coded_column,
+    date_column,
+    endpoint_spec,
+    marker_spec,
+)
+from markersurv.config.schema import load_schema, schema_problems
+from markersurv.config.settings import fill_defaults
 from markersurv.errors import CohortSpecError, Location, Problem
 
 PLACEHOLDER = re.compile(r"^\{([A-Za-z0-9_]+)\}")
@@ -55,26 +70,35 @@ class TableSpec:
         return str(Path(self.pattern).parent / path.name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CohortSpec:
-    """A validated cohort spec."""
+    """A validated cohort spec, every field typed and every schema default filled in.
+
+    ``source`` is the spec's file; ``identifiers`` maps a column that holds a direct
+    identifier to what is done with it (drop, pseudonymize or keep).
+    """
 
     id: str
     source: str
-    raw: dict
+    description: str
+    provenance: str
     tables: dict[str, TableSpec]
+    cancer_type: CancerTypeSpec
+    markers: dict[str, MarkerSpec]
+    endpoints: dict[str, EndpointSpec]
+    age: AgeSpec | None
+    sex: CodedColumn | None
+    stage: CodedColumn | None
+    dates: dict[str, DateColumn]
+    identifiers: dict[str, str]
+    allow_raw_ids: bool
+    missing_tokens: tuple[str, ...]
+    synthetic: bool
+    raw: dict  # the YAML as read, until every step reads the typed fields
 
     @property
     def primary(self) -> str:
         return next(iter(self.tables))
-
-    @property
-    def missing_tokens(self) -> tuple[str, ...]:
-        return tuple(self.raw.get("missing_tokens", DEFAULT_MISSING_TOKENS))
-
-    @property
-    def synthetic(self) -> bool:
-        return bool(self.raw.get("synthetic", False))
 
     def table_of(self, field: dict) -> str:
         return field.get("table", self.primary)
@@ -149,4 +173,27 @@ def read_cohort_spec(
                 )
             )
         tables[name] = TableSpec(name, options["path"], files, options)
-    return CohortSpec(raw["id"], source, raw, tables), problems
+    return typed_spec(fill_defaults(raw, load_schema("cohort")), source, tables, raw), problems
+
+
+def typed_spec(declared: dict, source: str, tables: dict[str, TableSpec], raw: dict) -> CohortSpec:
+    """The typed spec of a schema-valid spec whose defaults are filled in."""
+    return CohortSpec(
+        raw=raw,
+        id=declared["id"],
+        source=source,
+        description=declared["description"],
+        provenance=declared["provenance"],
+        tables=tables,
+        cancer_type=cancer_type_spec(declared["cancer_type"]),
+        markers={m: marker_spec(o) for m, o in declared["markers"].items()},
+        endpoints={e: endpoint_spec(o) for e, o in declared["endpoints"].items()},
+        age=age_spec(declared["age"]) if "age" in declared else None,
+        sex=coded_column(declared["sex"]) if "sex" in declared else None,
+        stage=coded_column(declared["stage"]) if "stage" in declared else None,
+        dates={d: date_column(o) for d, o in declared.get("dates", {}).items()},
+        identifiers=dict(declared["identifiers"]),
+        allow_raw_ids=declared["allow_raw_ids"],
+        missing_tokens=tuple(declared["missing_tokens"]),
+        synthetic=declared["synthetic"],
+    )
