@@ -10,6 +10,7 @@ from markersurv.tables.contract import (
     CANCER_TYPE_TABLES,
     CONTRACTS,
     TableContractError,
+    patients_contract,
     read_table,
     write_table,
 )
@@ -36,10 +37,23 @@ def km_frame(**changes) -> pd.DataFrame:
     return frame.assign(**changes)
 
 
-def test_every_table_of_a_cancer_type_has_a_contract():
-    assert set(CANCER_TYPE_TABLES) == set(CONTRACTS)
-    for contract in CONTRACTS.values():
-        assert list(contract.columns)[:4] == ["cancer_type", "cohort", "endpoint", "marker"]
+def test_every_table_of_a_cancer_type_has_a_contract_with_the_leading_columns():
+    assert set(CANCER_TYPE_TABLES) <= set(CONTRACTS)
+    for name in CANCER_TYPE_TABLES:
+        columns = list(CONTRACTS[name].columns)
+        assert columns[:4] == ["cancer_type", "cohort", "endpoint", "marker"]
+
+
+def test_the_patient_table_contract_follows_the_configured_markers_and_endpoints(tmp_path):
+    contract = patients_contract(["crp"], ["os"])
+    assert {"crp", "crp_scale", "crp_below_lod", "crp_z", "os_time", "os_event"} <= set(
+        contract.columns
+    )
+    frame = pd.DataFrame({c: [np.nan] for c in contract.columns})
+    write_table(contract, frame.assign(os_event=[1.0]), tmp_path / "patients.parquet")
+    assert list(pd.read_parquet(tmp_path / "patients.parquet").columns) == list(frame.columns)
+    with pytest.raises(TableContractError, match="'os_event' holds float64, not count"):
+        write_table(contract, frame.assign(os_event=[0.5]), tmp_path / "bad.parquet")
 
 
 def test_a_table_that_keeps_its_contract_is_written_and_read_back(tmp_path):

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from markersurv.config.settings import AnalysisSettings, FigureSettings
 from markersurv.figures.captions import CATALOG, FigureRecord, catalog_frame
 from markersurv.plots.save import save_figure
-from markersurv.tables.io import write_tsv
+from markersurv.tables.contract import write_table
 
 
 class FigureFolder:
@@ -34,4 +34,4 @@ class FigureFolder:
 
     def write_catalog(self) -> None:
         """``figures.tsv``: every figure of the folder with its labels and caption."""
-        write_tsv(catalog_frame(self.records, self.settings), self.target / CATALOG)
+        write_table("figures", catalog_frame(self.records, self.settings), self.target / CATALOG)

@@ -11,8 +11,8 @@ from markersurv.config.settings import AnalysisSettings, FigureSettings
 from markersurv.reporting.association import spearman_by_type
 from markersurv.reporting.narrative import narrative_html
 from markersurv.reporting.table_one import suppress_small_counts, table_one
-from markersurv.tables.contract import read_tables
-from markersurv.tables.io import write_atomic, write_tsv
+from markersurv.tables.contract import read_tables, write_table
+from markersurv.tables.io import write_atomic
 
 
 def write_narrative_step(
@@ -34,7 +34,7 @@ def write_narrative_step(
     )
     first, second = (settings.markers + (None,))[:2]
     association = spearman_by_type(patients, first, second) if second else pd.DataFrame()
-    write_tsv(one, outputs["table_one"])
-    write_tsv(association, outputs["association"])
+    write_table("table_one", one, outputs["table_one"])
+    write_table("association", association, outputs["association"])
     html = narrative_html(config, settings, flow, one, association, tables)
     write_atomic(outputs["narrative"], lambda tmp: tmp.write_text(html))

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from markersurv.figures.captions import CATALOG
+from markersurv.tables.contract import read_table
 
 # The report's sortable columns of a figure entry, from its figures.tsv row.
 LABEL_COLUMNS = ("kind", "cancer_type", "marker", "endpoint", "cut", "cohort", "n", "events")
@@ -16,20 +17,19 @@ RST_SPECIAL = re.compile(r"([\\`*_|])")
 
 
 def read_catalog(folder: str | Path) -> pd.DataFrame:
-    frame = pd.read_csv(
-        Path(folder) / CATALOG, sep="\t", dtype=str, keep_default_na=False, na_values=[]
-    )
-    return frame.set_index("figure")
+    return read_table("figures", Path(folder) / CATALOG).set_index("figure")
 
 
 def figure_labels(wildcards, output) -> dict[str, str | int]:
     """Report labels of one figure of the folder ``output[0]`` (a Snakemake labels function)."""
     row = read_catalog(output[0]).loc[wildcards.figure]
-    labels: dict = {}
-    for column in LABEL_COLUMNS:
-        value = "" if row[column] == "NA" else row[column]
-        labels[column] = int(value) if column in ("n", "events") and value else value
-    return labels
+    return {column: label_value(column, row[column]) for column in LABEL_COLUMNS}
+
+
+def label_value(column: str, value) -> str | int:
+    if pd.isna(value):
+        return ""
+    return int(value) if column in ("n", "events") else str(value)
 
 
 class FigureCaptions:

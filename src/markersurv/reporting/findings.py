@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from markersurv.tables.contract import read_table
+
 LITERATURE = (
     Path(__file__).resolve().parents[2] / "resources" / "literature" / ("marker_directions.tsv")
 )
@@ -22,8 +24,7 @@ Q_LEVEL = 0.05
 
 
 def read(folder: Path, name: str) -> pd.DataFrame:
-    path = folder / "tables" / f"{name}.tsv"
-    return pd.read_csv(path, sep="\t", na_values=["NA"], keep_default_na=False)
+    return read_table(name, folder / "tables" / f"{name}.tsv")
 
 
 def hr_text(row) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from pandas.api import types
 
-from markersurv.tables.io import write_tsv
+from markersurv.tables.io import write_parquet, write_tsv
 
 TEXT, REAL, COUNT, FLAG = "text", "real", "count", "flag"
 KEYS = {"cancer_type": TEXT, "cohort": TEXT, "endpoint": TEXT, "marker": TEXT}
@@ -256,8 +256,102 @@ CONTRACTS = {
                 "upper": REAL,
             },
         ),
+        # The harmonized tables beside the patient table (see patients_contract).
+        TableContract(
+            "exclusions",
+            {
+                "cohort": TEXT,
+                "source_file": TEXT,
+                "source_row": TEXT,
+                "table": TEXT,
+                "reason": TEXT,
+                "detail": TEXT,
+                "patient_id": TEXT,
+                "cancer_type": TEXT,
+            },
+        ),
+        TableContract(
+            "marker_values",
+            {
+                "cohort": TEXT,
+                "cancer_type": TEXT,
+                "marker": TEXT,
+                "scale": TEXT,
+                "source_value": REAL,
+                "value": REAL,
+                "below_lod": FLAG,
+            },
+        ),
+        TableContract(
+            "marker_qc",
+            {
+                "cohort": TEXT,
+                "cancer_type": TEXT,
+                "marker": TEXT,
+                "scale": TEXT,
+                "n": COUNT,
+                "n_below_lod": COUNT,
+                "fraction_below_lod": REAL,
+                **{
+                    f"{side}_{stat}": REAL
+                    for side in ("source", "harmonized")
+                    for stat in ("min", "median", "max")
+                },
+            },
+        ),
+        # The report's tables and each figure folder's list of figures.
+        TableContract(
+            "table_one",
+            {
+                "cancer_type": TEXT,
+                "cohort": TEXT,
+                "variable": TEXT,
+                "level": TEXT,
+                "value": TEXT,
+                "missing": TEXT,
+            },
+        ),
+        TableContract(
+            "association",
+            {"cancer_type": TEXT, "n": COUNT, "rho": REAL, "lower": REAL, "upper": REAL, "p": REAL},
+        ),
+        TableContract(
+            "figures",
+            {
+                "figure": TEXT,
+                "kind": TEXT,
+                "cancer_type": TEXT,
+                "marker": TEXT,
+                "endpoint": TEXT,
+                "cut": TEXT,
+                "cohort": TEXT,
+                "n": COUNT,
+                "events": COUNT,
+                "caption": TEXT,
+            },
+        ),
     )
 }
+
+
+def patients_contract(markers: list[str], endpoints: list[str]) -> TableContract:
+    """The canonical patient table: one row per patient, its columns named by the
+    configured markers and endpoints (DESIGN: canonical patient table)."""
+    columns = {"cohort": TEXT, "patient_id": TEXT, "cancer_type": TEXT, "cancer_type_label": TEXT}
+    for marker in markers:
+        columns.update(
+            {
+                marker: REAL,
+                f"{marker}_scale": TEXT,
+                f"{marker}_below_lod": FLAG,
+                f"{marker}_z": REAL,
+            }
+        )
+    for endpoint in endpoints:
+        columns.update({f"{endpoint}_time": REAL, f"{endpoint}_event": COUNT})
+    columns.update({"age": REAL, "sex": TEXT, "stage": TEXT, "stage_group": TEXT})
+    return TableContract("patients", columns)
+
 
 # The tables each cancer type's analysis writes, and pooling combines into results/tables.
 ANALYSIS_TABLES = (
@@ -285,12 +379,19 @@ class TableContractError(ValueError):
     """A table about to be written does not hold what its contract says."""
 
 
-def write_table(name: str, frame: pd.DataFrame, path: str | Path, *, pooled=False) -> None:
-    """Write result table ``name`` after checking it against its contract."""
-    problems = CONTRACTS[name].problems(frame, pooled=pooled)
+def write_table(
+    table: str | TableContract, frame: pd.DataFrame, path: str | Path, *, pooled=False
+) -> None:
+    """Write a table (by name, or its contract) after checking it against its contract:
+    Parquet for a ``.parquet`` path, tab-separated text otherwise."""
+    contract = CONTRACTS[table] if isinstance(table, str) else table
+    problems = contract.problems(frame, pooled=pooled)
     if problems:
-        raise TableContractError(f"table {name} ({path}): " + "; ".join(problems))
-    write_tsv(frame, path)
+        raise TableContractError(f"table {contract.name} ({path}): " + "; ".join(problems))
+    if Path(path).suffix == ".parquet":
+        write_parquet(frame, path)
+    else:
+        write_tsv(frame, path)
 
 
 def read_table(name: str, path: str | Path) -> pd.DataFrame:
