@@ -35,6 +35,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	ruff check .
 	ruff format --check .
+	mypy
 	snakefmt --check Snakefile workflow/rules
 	snakemake --lint --cores 1
 

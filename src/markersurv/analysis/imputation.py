@@ -54,7 +54,7 @@ def rubin(coefs: np.ndarray, variances: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 # Complexity over the limit: one pass per imputation, then Rubin's rules per term, each with its
 # status.
-def imputed_adjusted_rows(
+def imputed_adjusted_rows(  # noqa: C901
     time: np.ndarray, event: np.ndarray, X: pd.DataFrame, strata, settings: AnalysisSettings
 ) -> list[dict]:
     """cox.tsv rows of the adjusted model under multiple imputation of the covariates.

@@ -51,7 +51,7 @@ def _unknown_keys(mapping, allowed, where, problems):
 
 
 # Complexity over the limit: one check per key of a cohort's truth, each with its own message.
-def parse_cohort(cohort_id: str, entry: Mapping[str, Any], source: str) -> CohortTruth:
+def parse_cohort(cohort_id: str, entry: Mapping[str, Any], source: str) -> CohortTruth:  # noqa: C901
     """Check one cohort entry of the truth file and build its design.
 
     Raises

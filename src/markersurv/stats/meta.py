@@ -158,7 +158,7 @@ def _tau2_reml(
 
 # Complexity over the limit: metafor's rma steps in their order: tau2 estimator, weights, Knapp-
 # Hartung, prediction interval.
-def random_effects(
+def random_effects(  # noqa: C901
     yi,
     sei,
     *,

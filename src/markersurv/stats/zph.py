@@ -216,7 +216,7 @@ def _scaled_residuals(schoenfeld, info_beta, beta, columns, x, strata_codes, eve
 
 # Complexity over the limit: survival's cox.zph steps in their order: transform, residuals per
 # stratum, terms, test.
-def cox_zph(
+def cox_zph(  # noqa: C901
     time,
     event,
     X,
