@@ -122,6 +122,7 @@ def test_every_field_is_typed(tmp_path):
     assert spec.identifiers == {"dob": "keep", "name": "drop"}
     assert spec.allow_raw_ids and spec.synthetic
     assert spec.missing_tokens == ("unknown",)
+    assert spec.table_of(spec.stage) == "assay" and spec.table_of(spec.sex) == "clinical"
 
 
 def test_optional_fields_are_absent_and_defaults_come_from_the_schema(tmp_path):

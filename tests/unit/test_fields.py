@@ -185,14 +185,15 @@ def test_cancer_type_vocabulary_and_closest_options():
 # -- markers ----------------------------------------------------------------------------
 
 
-def markers(values, unit="pg/mL", marker="il6", policy="half", source=None, **kw):
+def markers(values, unit="pg/mL", marker="il6", policy="half", spec_map=None, lod=None, **kw):
     scale = VOCAB.marker_scale(marker, unit)
     return fields.marker_values(
         cells(values),
         "x",
         WHERE,
         kw.get("table_opts", {}),
-        source or {},
+        spec_map,
+        lod,
         scale,
         VOCAB,
         policy,
@@ -240,7 +241,7 @@ def test_lod_policies_keep_the_flag(policy, expected):
 
 
 def test_declared_lod_is_in_the_source_unit():
-    value, below, _ = markers(["ND", "0.01"], "ng/mL", source={"lod": 0.002})
+    value, below, _ = markers(["ND", "0.01"], "ng/mL", lod=0.002)
     assert below.tolist() == [True, False]
     assert value.tolist() == pytest.approx([1.0, 10.0])
 
@@ -279,8 +280,10 @@ def test_pstat3_out_of_scale_is_an_error(scale, cell):
 
 
 def test_categorical_marker_map():
-    source = {"map": {"positive": 1, "negative": 0, "not done": None}}
-    value, _, _ = markers(["Positive", "negative", "not done"], "binary", "pstat3", source=source)
+    spec_map = {"positive": 1, "negative": 0, "not done": None}
+    value, _, _ = markers(
+        ["Positive", "negative", "not done"], "binary", "pstat3", spec_map=spec_map
+    )
     assert value[:2].tolist() == [1.0, 0.0] and np.isnan(value[2])
 
 

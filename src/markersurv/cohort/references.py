@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from markersurv.cohort.fields import ColumnSpec
 from markersurv.cohort.spec import CohortSpec
 from markersurv.cohort.vocab import MarkerScale, Vocabulary, normalize_label
 from markersurv.errors import CohortSpecError, Location, Problem, closest, did_you_mean
@@ -12,13 +13,13 @@ from markersurv.errors import CohortSpecError, Location, Problem, closest, did_y
 
 @dataclass(frozen=True)
 class FieldRef:
-    """One column the spec reads, what kind of field it is, and its options."""
+    """One column the spec reads, what kind of field it is, and how the spec declares it."""
 
     kind: str  # cancer_type, age, sex, stage, date, duration, event, marker
     key: str  # the parsed column it becomes
     table: str
     column: str
-    options: dict = field(default_factory=dict)
+    declared: ColumnSpec
     marker: str | None = None
     scale: MarkerScale | None = None
     spec_path: str = ""
@@ -36,7 +37,6 @@ def read_field_references(
     spec: CohortSpec, vocab: Vocabulary
 ) -> tuple[list[FieldRef], list[Problem]]:
     """The field references that are valid, and the problems of the others."""
-    raw = spec.raw
     refs: list[FieldRef] = []
     problems: list[Problem] = []
     for name, table in spec.tables.items():
@@ -52,8 +52,8 @@ def read_field_references(
                 )
             )
 
-    def add(kind, key, opts, path, **extra):
-        table = opts.get("table", spec.primary)
+    def add(kind, key, declared: ColumnSpec, path, **extra):
+        table = spec.table_of(declared)
         if table not in spec.tables:
             problems.append(
                 Problem(
@@ -63,12 +63,13 @@ def read_field_references(
                 )
             )
             return
-        refs.append(FieldRef(kind, key, table, opts["column"], opts, spec_path=path, **extra))
+        refs.append(FieldRef(kind, key, table, declared.column, declared, spec_path=path, **extra))
 
-    if "column" in raw["cancer_type"]:
-        add("cancer_type", "cancer_type", raw["cancer_type"], "cancer_type")
-    elif normalize_label(raw["cancer_type"]["constant"]) not in vocab.cancer_type_index:
-        value = raw["cancer_type"]["constant"]
+    cancer_type = spec.cancer_type
+    if cancer_type.column is not None:
+        add("cancer_type", "cancer_type", cancer_type.column, "cancer_type")
+    elif normalize_label(cancer_type.constant) not in vocab.cancer_type_index:
+        value = cancer_type.constant
         problems.append(
             Problem(
                 f"unknown cancer type {value!r}",
@@ -79,55 +80,55 @@ def read_field_references(
                 + "Use a code or synonym from resources/vocab/cancer_types.tsv, or add a row there",
             )
         )
-    if "age" in raw:
-        if "birth_date" in raw["age"]:
-            add("date", "date:birth", raw["age"]["birth_date"], "age.birth_date")
+    if spec.age is not None:
+        if spec.age.birth_date is not None:
+            add("date", "date:birth", spec.age.birth_date, "age.birth_date")
         else:
-            add("age", "age", raw["age"], "age")
-    for name in ("sex", "stage"):
-        if name in raw:
-            add(name, name, raw[name], name)
-    for name, opts in raw.get("dates", {}).items():
-        add("date", f"date:{name}", opts, f"dates.{name}")
-    if "birth_date" in raw.get("age", {}) and "diagnosis" not in raw.get("dates", {}):
+            add("age", "age", spec.age.column, "age")
+    for name, declared in (("sex", spec.sex), ("stage", spec.stage)):
+        if declared is not None:
+            add(name, name, declared, name)
+    for name, declared in spec.dates.items():
+        add("date", f"date:{name}", declared, f"dates.{name}")
+    age_from_birth_date = spec.age is not None and spec.age.birth_date is not None
+    if age_from_birth_date and "diagnosis" not in spec.dates:
         problems.append(
             Problem(
                 "age from birth_date needs dates.diagnosis",
                 Location(cohort=spec.id, file=spec.source),
             )
         )
-    for endpoint, opts in raw["endpoints"].items():
-        if "time" in opts:
-            add("duration", f"{endpoint}_time", opts["time"], f"endpoints.{endpoint}.time")
-            add("event", f"{endpoint}_event", opts["event"], f"endpoints.{endpoint}.event")
+    for endpoint, declared in spec.endpoints.items():
+        if not declared.from_dates:
+            add("duration", f"{endpoint}_time", declared.time, f"endpoints.{endpoint}.time")
+            add("event", f"{endpoint}_event", declared.event, f"endpoints.{endpoint}.event")
         else:
-            if "diagnosis" not in raw.get("dates", {}):
+            if "diagnosis" not in spec.dates:
                 problems.append(
                     Problem(
                         f"endpoints.{endpoint}: event_dates needs dates.diagnosis",
                         Location(cohort=spec.id, file=spec.source),
                     )
                 )
-            for d in opts["event_dates"]:
-                if d not in raw.get("dates", {}):
+            for d in declared.event_dates:
+                if d not in spec.dates:
                     problems.append(
                         Problem(
                             f"endpoints.{endpoint}: event date {d!r} is not declared under dates",
                             Location(cohort=spec.id, file=spec.source),
                         )
                     )
-            if "event" in opts:
+            if declared.event is not None:
                 add(
                     "event",
                     f"{endpoint}_event_status",
-                    opts["event"],
+                    declared.event,
                     f"endpoints.{endpoint}.event",
                 )
-    for marker, opts in raw["markers"].items():
-        sources = opts.get("sources", [opts])
-        for i, source in enumerate(sources):
-            path = f"markers.{marker}" + (f".sources[{i}]" if "sources" in opts else "")
-            name = source.get("unit", source.get("scale"))
+    for marker, declared in spec.markers.items():
+        for i, source in enumerate(declared.sources):
+            path = f"markers.{marker}" + (f".sources[{i}]" if declared.listed else "")
+            name = source.unit
             scale = vocab.marker_scale(marker, name)
             if scale is None:
                 known = vocab.scale_names(marker)
@@ -135,7 +136,7 @@ def read_field_references(
                     Problem(
                         f"{path}: unknown unit or scale {name!r} for marker {marker!r}",
                         # the spec declares it, for the data column it describes
-                        Location(cohort=spec.id, file=spec.source, column=source["column"]),
+                        Location(cohort=spec.id, file=spec.source, column=source.column),
                         expected=f"one of {known}"
                         if known
                         else "a marker listed in resources/vocab/marker_scales.yaml",

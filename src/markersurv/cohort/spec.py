@@ -14,6 +14,7 @@ from markersurv.cohort.fields import (
     AgeSpec,
     CancerTypeSpec,
     CodedColumn,
+    ColumnSpec,
     DateColumn,
     EndpointSpec,
     MarkerSpec,
@@ -100,8 +101,8 @@ class CohortSpec:
     def primary(self) -> str:
         return next(iter(self.tables))
 
-    def table_of(self, field: dict) -> str:
-        return field.get("table", self.primary)
+    def table_of(self, field: ColumnSpec) -> str:
+        return self.primary if field.table is None else field.table
 
     def where(self, table: str | None = None, column: str | None = None, row=None) -> dict:
         """Keyword arguments locating a problem, for the error constructors."""

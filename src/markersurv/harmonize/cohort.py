@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from markersurv.cohort.references import check_columns, field_references
-from markersurv.cohort.spec import DEFAULT_BELOW_LOD_TOKENS, CohortSpec
+from markersurv.cohort.spec import CohortSpec
 from markersurv.cohort.vocab import Vocabulary
 from markersurv.errors import HarmonizationError, Location, Problem
 from markersurv.harmonize import fields
@@ -246,22 +246,28 @@ class CohortHarmonizer:
         """Parsed column(s) of one field reference, by parsed-column name."""
         where = self.where(ref.table, ref.column)
         cells = frame[[ref.column, ROW, FILE]]
-        kind, opts, vocab = ref.kind, ref.options, self.vocab
+        kind, declared, vocab = ref.kind, ref.declared, self.vocab
         if kind == "cancer_type":
             return {
                 "cancer_type": fields.cancer_type_codes(
-                    cells, ref.column, where, opts.get("map"), vocab, tokens
+                    cells, ref.column, where, declared.value_map, vocab, tokens
                 )
             }
         if kind in ("sex", "event"):
             return {
                 ref.key: fields.coded_values(
-                    cells, ref.column, where, opts.get("map"), vocab.codings[kind], tokens, ref.key
+                    cells,
+                    ref.column,
+                    where,
+                    declared.value_map,
+                    vocab.codings[kind],
+                    tokens,
+                    ref.key,
                 )
             }
         if kind == "stage":
             stage, group = fields.stage_values(
-                cells, ref.column, where, opts.get("map"), vocab, tokens
+                cells, ref.column, where, declared.value_map, vocab, tokens
             )
             return {"stage": stage, "stage_group": group}
         if kind == "age":
@@ -271,11 +277,11 @@ class CohortHarmonizer:
                 )
             }
         if kind == "date":
-            return {ref.key: fields.date_values(cells, ref.column, where, opts["format"], tokens)}
+            return {ref.key: fields.date_values(cells, ref.column, where, declared.formats, tokens)}
         if kind == "duration":
             return {
                 ref.key: fields.duration_months(
-                    cells, ref.column, where, table_opts, opts["unit"], tokens
+                    cells, ref.column, where, table_opts, declared.unit, tokens
                 )
             }
         value, below, source = fields.marker_values(
@@ -283,12 +289,13 @@ class CohortHarmonizer:
             ref.column,
             where,
             table_opts,
-            opts,
+            declared.value_map,
+            declared.lod,
             ref.scale,
             vocab,
-            opts.get("lod_policy", self.settings.lod_policy),
+            declared.lod_policy or self.settings.lod_policy,
             tokens,
-            opts.get("below_lod_tokens", DEFAULT_BELOW_LOD_TOKENS),
+            declared.below_lod_tokens,
         )
         return {ref.key: value, f"{ref.key}_below_lod": below, f"{ref.key}_source": source}
 
@@ -308,11 +315,11 @@ class CohortHarmonizer:
         ]
         for column in dated:
             impossible |= (data[column] < diagnosis).fillna(False).to_numpy()
-        for endpoint, opts in self.spec.raw["endpoints"].items():
-            if "event_dates" not in opts:
+        for endpoint, declared in self.spec.endpoints.items():
+            if not declared.from_dates:
                 continue
             event_dates = data[
-                [f"date:{d}" for d in opts["event_dates"] if f"date:{d}" in data]
+                [f"date:{d}" for d in declared.event_dates if f"date:{d}" in data]
             ].min(axis=1)
             censor = data.get("date:last_contact", pd.Series(pd.NaT, index=data.index))
             end = event_dates.fillna(censor)
@@ -325,17 +332,17 @@ class CohortHarmonizer:
                 claimed = (pd.to_numeric(data[status], errors="coerce") == 1) & event_dates.isna()
                 if claimed.any():
                     first = data[claimed].iloc[0]
-                    table = self.spec.table_of(opts["event"])
+                    table = self.spec.table_of(declared.event)
                     raise HarmonizationError.at(
                         f"{endpoint} status says event but no event date is given in "
                         f"{int(claimed.sum())} row(s)"
                         + ("" if table == self.spec.primary else f" (status in table {table!r})"),
                         row=first[ROW],
-                        expected=f"one of the dates {opts['event_dates']}",
+                        expected=f"one of the dates {list(declared.event_dates)}",
                         found="all empty",
                         hint="Add the date or correct the status",
                         **{
-                            **self.where(self.spec.primary, opts["event"]["column"]),
+                            **self.where(self.spec.primary, declared.event.column),
                             "file": first[FILE],
                         },
                     )

@@ -310,7 +310,8 @@ def marker_values(
     column: str,
     where: dict,
     table_opts: dict,
-    source: dict,
+    spec_map: dict | None,
+    declared_lod: float | None,
     scale: MarkerScale,
     vocab: Vocabulary,
     policy: str,
@@ -320,8 +321,8 @@ def marker_values(
     """Marker values in the canonical unit (or their own scale), the below-LOD flag, and the
     values as written in the source unit (for before/after QC)."""
     values = cells[column]
-    if source.get("map"):
-        mapped = {normalize_label(str(k)): v for k, v in source["map"].items()}
+    if spec_map:
+        mapped = {normalize_label(str(k)): v for k, v in spec_map.items()}
         text = cell_text(values)
         values = map_unique(text, lambda t: mapped.get(normalize_label(t), t))
     parsed = parse_numbers(
@@ -330,7 +331,7 @@ def marker_values(
         thousands=table_opts.get("thousands"),
         missing_tokens=missing_tokens,
         below_lod_tokens=below_lod_tokens,
-        declared_lod=source.get("lod"),
+        declared_lod=declared_lod,
     )
     name = f"{scale.marker} ({scale.name})"
     if parsed.invalid.any():
