@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markersurv.cohort.fields import ColumnSpec
 from markersurv.cohort.spec import CohortSpec
@@ -37,8 +37,42 @@ def read_field_references(
     spec: CohortSpec, vocab: Vocabulary
 ) -> tuple[list[FieldRef], list[Problem]]:
     """The field references that are valid, and the problems of the others."""
-    refs: list[FieldRef] = []
-    problems: list[Problem] = []
+    scan = References(spec, problems=table_option_problems(spec))
+    add_clinical_references(scan, vocab)
+    add_endpoint_references(scan)
+    add_marker_references(scan, vocab)
+    return scan.refs, scan.problems
+
+
+@dataclass
+class References:
+    """The field references of one spec found so far, and the problems of the others."""
+
+    spec: CohortSpec
+    refs: list[FieldRef] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, kind: str, key: str, declared: ColumnSpec, path: str, **extra) -> None:
+        """A reference to ``declared``'s column, or a problem if its table is not declared."""
+        spec = self.spec
+        table = spec.table_of(declared)
+        if table not in spec.tables:
+            self.problem(
+                f"{path}: table {table!r} is not declared", hint=did_you_mean(table, spec.tables)
+            )
+            return
+        self.refs.append(
+            FieldRef(kind, key, table, declared.column, declared, spec_path=path, **extra)
+        )
+
+    def problem(self, message: str, column: str | None = None, **details) -> None:
+        """A problem of the spec file itself (``column`` for the data column it describes)."""
+        where = Location(cohort=self.spec.id, file=self.spec.source, column=column)
+        self.problems.append(Problem(message, where, **details))
+
+
+def table_option_problems(spec: CohortSpec) -> list[Problem]:
+    problems = []
     for name, table in spec.tables.items():
         problems += id_normalizer_problems(spec, name, table.options.get("id_normalizer", {}))
         decimal = table.options.get("decimal", ".")
@@ -51,104 +85,81 @@ def read_field_references(
                     hint="Declare the separator the file uses for thousands, or none",
                 )
             )
+    return problems
 
-    def add(kind, key, declared: ColumnSpec, path, **extra):
-        table = spec.table_of(declared)
-        if table not in spec.tables:
-            problems.append(
-                Problem(
-                    f"{path}: table {table!r} is not declared",
-                    Location(cohort=spec.id, file=spec.source),
-                    hint=did_you_mean(table, spec.tables),
-                )
-            )
-            return
-        refs.append(FieldRef(kind, key, table, declared.column, declared, spec_path=path, **extra))
 
+def add_clinical_references(scan: References, vocab: Vocabulary) -> None:
+    """Cancer type (or a check of its constant), age, sex, stage and dates."""
+    spec = scan.spec
     cancer_type = spec.cancer_type
     if cancer_type.column is not None:
-        add("cancer_type", "cancer_type", cancer_type.column, "cancer_type")
+        scan.add("cancer_type", "cancer_type", cancer_type.column, "cancer_type")
     elif normalize_label(cancer_type.constant) not in vocab.cancer_type_index:
         value = cancer_type.constant
-        problems.append(
-            Problem(
-                f"unknown cancer type {value!r}",
-                Location(cohort=spec.id, file=spec.source, column="cancer_type.constant"),
-                expected="a code, label or synonym from resources/vocab/cancer_types.tsv",
-                found=repr(value),
-                hint=closest_cancer_types(value, vocab)
-                + "Use a code or synonym from resources/vocab/cancer_types.tsv, or add a row there",
-            )
+        scan.problem(
+            f"unknown cancer type {value!r}",
+            column="cancer_type.constant",
+            expected="a code, label or synonym from resources/vocab/cancer_types.tsv",
+            found=repr(value),
+            hint=closest_cancer_types(value, vocab)
+            + "Use a code or synonym from resources/vocab/cancer_types.tsv, or add a row there",
         )
     if spec.age is not None:
         if spec.age.birth_date is not None:
-            add("date", "date:birth", spec.age.birth_date, "age.birth_date")
+            scan.add("date", "date:birth", spec.age.birth_date, "age.birth_date")
         else:
-            add("age", "age", spec.age.column, "age")
+            scan.add("age", "age", spec.age.column, "age")
     for name, declared in (("sex", spec.sex), ("stage", spec.stage)):
         if declared is not None:
-            add(name, name, declared, name)
+            scan.add(name, name, declared, name)
     for name, declared in spec.dates.items():
-        add("date", f"date:{name}", declared, f"dates.{name}")
+        scan.add("date", f"date:{name}", declared, f"dates.{name}")
     age_from_birth_date = spec.age is not None and spec.age.birth_date is not None
     if age_from_birth_date and "diagnosis" not in spec.dates:
-        problems.append(
-            Problem(
-                "age from birth_date needs dates.diagnosis",
-                Location(cohort=spec.id, file=spec.source),
-            )
-        )
+        scan.problem("age from birth_date needs dates.diagnosis")
+
+
+def add_endpoint_references(scan: References) -> None:
+    """Time and event of each endpoint, or its status column and a check of its dates."""
+    spec = scan.spec
     for endpoint, declared in spec.endpoints.items():
+        path = f"endpoints.{endpoint}"
         if not declared.from_dates:
-            add("duration", f"{endpoint}_time", declared.time, f"endpoints.{endpoint}.time")
-            add("event", f"{endpoint}_event", declared.event, f"endpoints.{endpoint}.event")
-        else:
-            if "diagnosis" not in spec.dates:
-                problems.append(
-                    Problem(
-                        f"endpoints.{endpoint}: event_dates needs dates.diagnosis",
-                        Location(cohort=spec.id, file=spec.source),
-                    )
-                )
-            for d in declared.event_dates:
-                if d not in spec.dates:
-                    problems.append(
-                        Problem(
-                            f"endpoints.{endpoint}: event date {d!r} is not declared under dates",
-                            Location(cohort=spec.id, file=spec.source),
-                        )
-                    )
-            if declared.event is not None:
-                add(
-                    "event",
-                    f"{endpoint}_event_status",
-                    declared.event,
-                    f"endpoints.{endpoint}.event",
-                )
-    for marker, declared in spec.markers.items():
+            scan.add("duration", f"{endpoint}_time", declared.time, f"{path}.time")
+            scan.add("event", f"{endpoint}_event", declared.event, f"{path}.event")
+            continue
+        if "diagnosis" not in spec.dates:
+            scan.problem(f"{path}: event_dates needs dates.diagnosis")
+        for d in declared.event_dates:
+            if d not in spec.dates:
+                scan.problem(f"{path}: event date {d!r} is not declared under dates")
+        if declared.event is not None:
+            scan.add("event", f"{endpoint}_event_status", declared.event, f"{path}.event")
+
+
+def add_marker_references(scan: References, vocab: Vocabulary) -> None:
+    """Each source of each marker whose unit or scale the vocabulary knows."""
+    for marker, declared in scan.spec.markers.items():
         for i, source in enumerate(declared.sources):
             path = f"markers.{marker}" + (f".sources[{i}]" if declared.listed else "")
             name = source.unit
             scale = vocab.marker_scale(marker, name)
-            if scale is None:
-                known = vocab.scale_names(marker)
-                problems.append(
-                    Problem(
-                        f"{path}: unknown unit or scale {name!r} for marker {marker!r}",
-                        # the spec declares it, for the data column it describes
-                        Location(cohort=spec.id, file=spec.source, column=source.column),
-                        expected=f"one of {known}"
-                        if known
-                        else "a marker listed in resources/vocab/marker_scales.yaml",
-                        found=repr(name),
-                        hint=(did_you_mean(name, known) + ". " if known else "")
-                        + "Add the unit or scoring system to resources/vocab/marker_scales.yaml "
-                        "if it is new",
-                    )
-                )
+            if scale is not None:
+                scan.add("marker", f"{marker}#{i}", source, path, marker=marker, scale=scale)
                 continue
-            add("marker", f"{marker}#{i}", source, path, marker=marker, scale=scale)
-    return refs, problems
+            known = vocab.scale_names(marker)
+            scan.problem(
+                f"{path}: unknown unit or scale {name!r} for marker {marker!r}",
+                # the spec declares it, for the data column it describes
+                column=source.column,
+                expected=f"one of {known}"
+                if known
+                else "a marker listed in resources/vocab/marker_scales.yaml",
+                found=repr(name),
+                hint=(did_you_mean(name, known) + ". " if known else "")
+                + "Add the unit or scoring system to resources/vocab/marker_scales.yaml "
+                "if it is new",
+            )
 
 
 def id_normalizer_problems(spec: CohortSpec, table: str, options: dict) -> list[Problem]:
