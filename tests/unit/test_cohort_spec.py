@@ -139,8 +139,9 @@ def test_optional_fields_are_absent_and_defaults_come_from_the_schema(tmp_path):
     assert not spec.markers["il6"].listed
 
 
-def test_the_spec_is_frozen(tmp_path):
+def test_the_spec_is_frozen_and_keeps_no_yaml(tmp_path):
     spec = load(tmp_path, base_spec())
+    assert not hasattr(spec, "raw")  # steps read the typed fields, never the YAML
     with pytest.raises(dataclasses.FrozenInstanceError):
         spec.synthetic = True
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -95,7 +95,6 @@ class CohortSpec:
     allow_raw_ids: bool
     missing_tokens: tuple[str, ...]
     synthetic: bool
-    raw: dict  # the YAML as read, until every step reads the typed fields
 
     @property
     def primary(self) -> str:
@@ -174,13 +173,12 @@ def read_cohort_spec(
                 )
             )
         tables[name] = TableSpec(name, options["path"], files, options)
-    return typed_spec(fill_defaults(raw, load_schema("cohort")), source, tables, raw), problems
+    return typed_spec(fill_defaults(raw, load_schema("cohort")), source, tables), problems
 
 
-def typed_spec(declared: dict, source: str, tables: dict[str, TableSpec], raw: dict) -> CohortSpec:
+def typed_spec(declared: dict, source: str, tables: dict[str, TableSpec]) -> CohortSpec:
     """The typed spec of a schema-valid spec whose defaults are filled in."""
     return CohortSpec(
-        raw=raw,
         id=declared["id"],
         source=source,
         description=declared["description"],

@@ -91,7 +91,7 @@ class CohortHarmonizer:
 
     def public_ids(self, ids: pd.Series) -> pd.Series:
         """Ids as they may appear in outputs: keyed-hash pseudonyms unless the spec allows raw."""
-        if self.spec.raw.get("allow_raw_ids"):
+        if self.spec.allow_raw_ids:
             return ids
         return pseudonymize(ids, self.spec.id, self.settings.key)
 
@@ -408,11 +408,11 @@ class CohortHarmonizer:
             joined = other.drop(columns=[REC, ROW, FILE])[~absent]
             data = data.join(joined, how="left")
         data = data.reset_index(drop=True)
-        if "constant" in spec.raw["cancer_type"]:
+        if spec.cancer_type.constant is not None:
             data["cancer_type"] = self.constant_cancer_type()
         data, impossible = self.endpoints_from_dates(data, tables[primary])
         data = self.choose_marker_sources(data)
-        if "birth_date" in spec.raw.get("age", {}):
+        if spec.age is not None and spec.age.birth_date is not None:
             age = (data["date:diagnosis"] - data["date:birth"]).dt.days / 365.25
             data["age"] = age
 
@@ -452,7 +452,7 @@ class CohortHarmonizer:
         patient_ids = self.public_ids(data[ID])
         patients = self.canonical_table(data, patient_ids)
         exclusions = self.ledger.frame()
-        if "constant" in spec.raw["cancer_type"]:
+        if spec.cancer_type.constant is not None:
             # Every row of a single-type cohort has that type, also rows dropped before the
             # type was attached (blank rows, duplicates), so the flow per type adds up.
             exclusions["cancer_type"] = exclusions["cancer_type"].replace(
@@ -472,7 +472,7 @@ class CohortHarmonizer:
 
     def constant_cancer_type(self) -> str:
         """The spec's constant cancer type as a code (field_references checked it exists)."""
-        value = self.spec.raw["cancer_type"]["constant"]
+        value = self.spec.cancer_type.constant
         return self.vocab.cancer_type_index[fields.normalize_label(value)]
 
     def canonical_table(self, data: pd.DataFrame, patient_ids: pd.Series) -> pd.DataFrame:

@@ -44,7 +44,7 @@ def apply_identifier_policy(frame: pd.DataFrame, spec: CohortSpec, table: str) -
     options = spec.tables[table].options
     if options.get("orientation") == "wide":
         return frame
-    declared = spec.raw.get("identifiers", {})
+    declared = spec.identifiers
     id_column = options.get("id_column")
     found = [c for c in field_columns(frame) if c != id_column and looks_like_identifier(c)]
     undeclared = [c for c in found if c not in declared]
