@@ -15,8 +15,9 @@ import pytest
 from markersurv.analysis.cancer_type import ALL, analyse_cancer_type
 from markersurv.analysis.groups import marker_groups
 from markersurv.config.settings import FigureSettings
+from markersurv.config.study import Study
 from markersurv.figures.cancer_type import CancerTypeFigures
-from markersurv.figures.captions import CATALOG, FigureRecord, caption, figure_stem
+from markersurv.figures.captions import CATALOG, FigureRecord, caption, figure_stem, study_labels
 from markersurv.pipeline.report_entries import FigureCaptions, figure_labels, read_catalog
 from markersurv.stats.cox.fit import fit_cox
 from markersurv.stats.km import kaplan_meier
@@ -24,6 +25,12 @@ from markersurv.stats.zph import cox_zph
 from tests.unit.test_analysis_degenerate import SETTINGS, simulated
 
 FIGURES = FigureSettings.from_config({"figures": {"formats": ["png"]}})
+STUDY = Study.from_config(
+    {
+        "markers": [{"id": "il6", "label": "IL-6"}, {"id": "pstat3", "label": "pSTAT3"}],
+        "endpoints": [{"id": "os", "label": "Overall survival"}],
+    }
+)
 EXPECTED = {
     "km_il6_os_median",
     "km_pstat3_os_median",
@@ -40,7 +47,7 @@ EXPECTED = {
 
 def draw(patients: pd.DataFrame, folder) -> pd.DataFrame:
     tables = analyse_cancer_type(patients, SETTINGS)
-    CancerTypeFigures("NSCLC", patients, tables, SETTINGS, FIGURES).draw_all(folder)
+    CancerTypeFigures("NSCLC", patients, tables, SETTINGS, FIGURES, STUDY).draw_all(folder)
     return read_catalog(folder)
 
 
@@ -148,12 +155,12 @@ def test_every_kind_has_a_caption_with_its_counts():
         record = FigureRecord(
             "f", kind, marker="il6", endpoint="os", cut="median", cohort="a", n=17, events=5
         )
-        text = caption(record, SETTINGS)
+        text = caption(record, SETTINGS, study_labels(STUDY))
         assert text.endswith(".") and "{" not in text
         if kind in ("km_median", "forest_cohorts", "spline", "schoenfeld"):
             assert "n = 17, 5 events" in text
     with pytest.raises(ValueError, match="no caption"):
-        caption(FigureRecord("f", "unknown"), SETTINGS)
+        caption(FigureRecord("f", "unknown"), SETTINGS, study_labels(STUDY))
 
 
 def test_figure_stems_carry_no_counts():

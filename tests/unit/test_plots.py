@@ -14,11 +14,11 @@ from markersurv.plots.association import plot_association
 from markersurv.plots.cutpoint import plot_cutpoint_scan
 from markersurv.plots.km import plot_km
 from markersurv.plots.labels import (
-    figure_title,
+    AS_GIVEN,
+    Labels,
     format_count,
     format_p,
     format_ratio_ci,
-    group_label,
     p_equals,
 )
 from markersurv.plots.ph import plot_schoenfeld
@@ -65,11 +65,21 @@ def test_labels_and_titles():
     assert [format_count(v, 10) for v in (0, 9, 10, 254)] == ["<10", "<10", "10", "254"]
     assert format_count(7) == "7"
     assert p_equals(0.0004, "Log-rank p") == "Log-rank p < 0.001"
-    assert group_label("il6_low&pstat3_high") == "IL-6 low, pSTAT3 high"
+    labels = Labels({"il6": "IL-6", "pstat3": "pSTAT3"}, {"os": "Overall survival"})
+    assert labels.group("il6_low&pstat3_high") == "IL-6 low, pSTAT3 high"
     assert (
-        figure_title("BRCA", "il6", "os", 599, detail="median split")
+        labels.figure_title("BRCA", "il6", "os", 599, detail="median split")
         == "BRCA: IL-6, OS, median split (n = 599)"
     )
+    assert labels.marker("il6&pstat3") == "IL-6 x pSTAT3"
+    assert labels.endpoint("os", short=False) == "Overall survival"
+
+
+def test_undeclared_markers_are_printed_as_given():
+    # Nothing is assumed from a marker's id: without a declared label the id is printed.
+    assert AS_GIVEN.marker("il6") == "il6"
+    assert AS_GIVEN.group("il6_low&crp_high") == "il6 low, crp high"
+    assert AS_GIVEN.figure_title("LIHC", "crp", "dss") == "LIHC: crp, DSS"
 
 
 def scan_frame() -> pd.DataFrame:
@@ -171,7 +181,15 @@ def association_inputs():
 
 def test_association_panels_carry_the_correlation():
     frame, stats = association_inputs()
-    fig = plot_association(frame, stats)
+    fig = plot_association(
+        frame,
+        stats,
+        title="IL-6 and pSTAT3",
+        x="il6_z",
+        y="pstat3_z",
+        xlabel="IL-6 (z score)",
+        ylabel="pSTAT3 (z score)",
+    )
     panels = {ax.get_label(): ax for ax in fig.axes if ax.get_label().startswith("association:")}
     assert sorted(panels) == [f"association:{ct}" for ct in stats["cancer_type"]]
     assert (

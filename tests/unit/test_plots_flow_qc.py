@@ -10,6 +10,7 @@ import pytest
 
 from markersurv.plots.checks import PlotDataError
 from markersurv.plots.flow import plot_flow
+from markersurv.plots.labels import Labels
 from markersurv.plots.qc import plot_lod_fractions, plot_marker_distributions, plot_scales
 
 # A count: digits not glued to a word, a hyphen or a decimal point ("IL-6" and "pSTAT3"
@@ -193,7 +194,7 @@ def marker_values() -> pd.DataFrame:
 
 def test_marker_distributions_show_each_cohort_before_and_after():
     values = marker_values()
-    fig = plot_marker_distributions(values, "il6", source_units={"site_b": "ng/mL"})
+    fig = plot_marker_distributions(values, "il6", source_units={"site_b": "ng/mL"}, log_scale=True)
     axes = {ax.get_label(): ax for ax in fig.axes}
     assert sorted(axes) == sorted(
         ["source:site_a", "harmonized:site_a", "source:site_b", "harmonized:site_b"]
@@ -262,7 +263,7 @@ def test_lod_fractions_label_each_bar_with_counts_and_percent():
 
 
 def test_scales_show_the_scoring_system_of_each_cohort():
-    fig = plot_scales(qc_table())
+    fig = plot_scales(qc_table(), labels=Labels({"il6": "IL-6", "pstat3": "pSTAT3"}))
     ax = fig.axes[0]
     cells = sorted(t.get_text() for t in ax.texts if t.get_gid() == "scale")
     assert cells == sorted(

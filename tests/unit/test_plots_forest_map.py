@@ -14,6 +14,7 @@ from matplotlib.patches import Polygon, Rectangle
 from markersurv.plots.checks import PlotDataError
 from markersurv.plots.forest import plot_forest
 from markersurv.plots.heatmap import plot_pancancer_map
+from markersurv.plots.labels import Labels
 from markersurv.plots.theme import DIVERGING_CMAP
 
 NAN = float("nan")
@@ -172,7 +173,7 @@ def pancancer_frame() -> pd.DataFrame:
 
 
 def test_pancancer_map_marks_follow_the_q_thresholds():
-    fig = plot_pancancer_map(pancancer_frame())
+    fig = plot_pancancer_map(pancancer_frame(), labels=Labels({"il6": "IL-6", "pstat3": "pSTAT3"}))
     ax = next(a for a in fig.axes if a.get_label() == "map")
     rows = [t.get_text() for t in ax.get_yticklabels()]
     cols = [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()]

@@ -9,7 +9,7 @@ import pytest
 
 from markersurv.plots.checks import PlotDataError
 from markersurv.plots.km import plot_km
-from markersurv.plots.labels import group_label
+from markersurv.plots.labels import AS_GIVEN
 from markersurv.plots.theme import group_colour
 from markersurv.stats.km import kaplan_meier
 
@@ -68,7 +68,7 @@ def test_numbers_at_risk_equal_the_table_and_sit_on_the_ticks(n_groups, time_ran
     fig.canvas.draw()
     for row in ("n_risk", "cum_events"):
         rax = axes[f"risk_table:{row}"]
-        assert [t.get_text() for t in rax.get_yticklabels()] == [group_label(g) for g in labels]
+        assert [t.get_text() for t in rax.get_yticklabels()] == [AS_GIVEN.group(g) for g in labels]
         expected = {
             (labels.index(r.group), float(r.time)): str(int(getattr(r, row)))
             for r in risk.itertuples()
@@ -107,9 +107,9 @@ def test_group_labels_and_curves_share_their_colour():
     steps = [
         line
         for line in axes["survival"].get_lines()
-        if line.get_label() in {group_label(g) for g in labels}
+        if line.get_label() in {AS_GIVEN.group(g) for g in labels}
     ]
-    assert [line.get_label() for line in steps] == [group_label(g) for g in labels]
+    assert [line.get_label() for line in steps] == [AS_GIVEN.group(g) for g in labels]
     for label, line, tick in zip(
         labels, steps, axes["risk_table:n_risk"].get_yticklabels(), strict=True
     ):

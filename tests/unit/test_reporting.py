@@ -19,7 +19,7 @@ CONFIG = {
 }
 
 
-def flow(cohort="c<script>x</script>"):
+def flow(cohort="c<script>x</script>", config=CONFIG):
     return {
         "cohorts": [
             {
@@ -33,8 +33,8 @@ def flow(cohort="c<script>x</script>"):
                 "cohorts": [cohort],
                 "records": 3,
                 "included": 2,
-                "with_marker": {"il6": 2, "pstat3": 2},
-                "endpoints": {"os": {"n": 2, "events": 1}},
+                "with_marker": {m["id"]: 2 for m in config["markers"]},
+                "endpoints": {e["id"]: {"n": 2, "events": 1} for e in config["endpoints"]},
             }
         },
         "records": 3,
@@ -46,25 +46,28 @@ def flow(cohort="c<script>x</script>"):
 
 def test_remark_checklist_has_twenty_items_each_answered():
     assert [item for item, *_ in ITEMS] == list(range(1, 21))
-    html = remark_html()
+    html = remark_html(["IL-6", "pSTAT3"])
     assert html.count("<tr>") == 21  # header row + 20 items
     anchors = set(re.findall(r'href="#([^"]+)"', html))
-    page = narrative_html(
-        CONFIG, AnalysisSettings.from_config(CONFIG), flow(), pd.DataFrame(), pd.DataFrame(), {}
-    )
+    page = page_of(CONFIG)
     for anchor in anchors:
         assert f'id="{anchor}"' in page, anchor
 
 
-def test_strings_from_data_are_escaped():
-    page = narrative_html(
-        CONFIG,
-        AnalysisSettings.from_config(CONFIG),
-        flow(),
-        pd.DataFrame({"x": ["<img src=x onerror=alert(1)>"]}),
+def page_of(config, table_one=None, conversions=None, settings_config=None) -> str:
+    return narrative_html(
+        config,
+        AnalysisSettings.from_config(settings_config or config),
+        flow(config=config),
+        pd.DataFrame() if table_one is None else table_one,
         pd.DataFrame(),
         {},
+        conversions or {},
     )
+
+
+def test_strings_from_data_are_escaped():
+    page = page_of(CONFIG, table_one=pd.DataFrame({"x": ["<img src=x onerror=alert(1)>"]}))
     assert "<script>x</script>" not in page
     assert "&lt;script&gt;" in page
     assert "<img src=x" not in page
@@ -131,10 +134,40 @@ def test_table_one_counts_and_missing():
 
 def test_small_counts_hidden_in_the_flow_tables_when_asked():
     config = {**CONFIG, "privacy": {"suppress_counts_below": 5}}
-    page = narrative_html(
-        config, AnalysisSettings.from_config(CONFIG), flow(), pd.DataFrame(), pd.DataFrame(), {}
-    )
+    page = page_of(config, settings_config=CONFIG)
     assert "duplicate_row: &lt;5" in page
     flow_table = page[page.index('id="flow"') : page.index('id="table-one"')]
     assert "<td>&lt;5</td>" in flow_table
     assert "<td>2</td>" not in flow_table and "<td>3</td>" not in flow_table
+
+
+OTHER_MARKERS = {
+    "markers": [
+        {"id": "crp", "label": "CRP", "kind": "concentration", "sample": "serum", "unit": "mg/L"},
+        {"id": "ki67", "label": "Ki-67", "kind": "tissue_score", "sample": "tumour tissue"},
+    ],
+    "endpoints": [{"id": "dss", "label": "Disease-specific survival"}],
+}
+IL6_WORDS = re.compile(r"IL-?6|pSTAT3|STAT3|JAK", re.IGNORECASE)
+
+
+def test_the_report_speaks_of_the_configured_markers_only():
+    page = page_of(OTHER_MARKERS, conversions={"crp": ["mg/dL x 10"]})
+    assert not IL6_WORDS.search(page), IL6_WORDS.search(page)
+    assert "Serum CRP was converted to mg/L (mg/dL x 10)." in page
+    assert "Tumour tissue Ki-67 was kept on the scale or platform each cohort recorded." in page
+    assert "the CRP x Ki-67 interaction" in page
+    assert '<h2 id="association">CRP and Ki-67</h2>' in page
+    assert "CRP vs Ki-67 association" in page
+
+
+def test_one_marker_has_no_interaction_or_association_and_no_assumed_sample():
+    config = {
+        "markers": [{"id": "ki67", "label": "Ki-67", "kind": "tissue_score"}],
+        "endpoints": [{"id": "os", "label": "Overall survival"}],
+    }
+    page = page_of(config)
+    assert "interaction" not in page
+    assert 'id="association"' not in page and 'href="#association"' not in page
+    assert "serum" not in page.lower() and "converted to" not in page
+    assert "Ki-67 was kept on the scale or platform each cohort recorded." in page

@@ -317,7 +317,7 @@ def analyse_joint(
     endpoint: str,
     settings: AnalysisSettings,
 ) -> None:
-    """Four IL-6 x pSTAT3 groups (KM, k-group log-rank) and the interaction model."""
+    """Four joint groups of two markers (KM, k-group log-rank) and their interaction model."""
     time, event = arrays(data, endpoint)
     groups = joint_groups(data, first, second)
     order = joint_labels(first, second)

@@ -3,7 +3,7 @@
 ``median``: high = above the cohort's median (values equal to it are low). ``tertile`` and
 ``quartile``: T1-T3 / Q1-Q4 by the cohort's quantiles (R's default type 7), a value equal to a
 quantile going to the lower group. ``fixed``: low/high at a configured cutpoint in canonical
-units. The joint IL-6 x pSTAT3 groups cross the two median splits.
+units. The joint groups of two markers cross their median splits.
 """
 
 from __future__ import annotations

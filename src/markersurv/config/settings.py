@@ -15,13 +15,16 @@ from markersurv.config.schema import endpoint_ids, load_schema, marker_ids
 
 def fill_defaults(document: dict, schema: dict) -> dict:
     """``document`` with each absent key of an object schema set to its ``default``,
-    recursively into mappings (arrays and their items are left as given)."""
+    recursively into mappings and into the mappings an array holds."""
     out = copy.deepcopy(document)
     for key, sub in schema.get("properties", {}).items():
         if key not in out and "default" in sub:
             out[key] = copy.deepcopy(sub["default"])
         if isinstance(out.get(key), dict) and "properties" in sub:
             out[key] = fill_defaults(out[key], sub)
+        items = sub.get("items", {})
+        if isinstance(out.get(key), list) and "properties" in items:
+            out[key] = [fill_defaults(v, items) if isinstance(v, dict) else v for v in out[key]]
     return out
 
 

@@ -15,13 +15,14 @@ import pandas as pd
 
 from markersurv.analysis.cancer_type import ALL
 from markersurv.config.settings import AnalysisSettings, FigureSettings
-from markersurv.figures.captions import CUTS, TRANSFORMS, FigureRecord, figure_stem
+from markersurv.config.study import Study
+from markersurv.figures.captions import TRANSFORMS, FigureRecord, figure_stem, study_labels
 from markersurv.figures.folder import FigureFolder
 from markersurv.figures.rows import first_row, forest_pooled_rows, forest_rows, select
 from markersurv.plots.cutpoint import plot_cutpoint_scan
 from markersurv.plots.forest import plot_forest
 from markersurv.plots.km import plot_km
-from markersurv.plots.labels import figure_title, format_ratio_ci, p_equals
+from markersurv.plots.labels import CUT_METHOD_LABELS, format_ratio_ci, p_equals
 from markersurv.plots.ph import plot_schoenfeld
 from markersurv.plots.spline import plot_spline
 from markersurv.tables.io import atomic_folder
@@ -37,8 +38,11 @@ class CancerTypeFigures:
         tables: dict[str, pd.DataFrame],
         settings: AnalysisSettings,
         figures: FigureSettings,
+        study: Study,
     ):
         self.cancer_type = cancer_type
+        self.study = study
+        self.labels = study_labels(study)
         self.patients = patients
         self.tables = {
             name: t[t["cancer_type"] == cancer_type] if "cancer_type" in t else t
@@ -68,7 +72,7 @@ class CancerTypeFigures:
         """Every figure, drawn into a staging folder that becomes ``folder`` once all are
         saved (an interrupted run leaves no partial figure set)."""
         with atomic_folder(folder) as staging:
-            out = FigureFolder(staging, self.settings, self.figures)
+            out = FigureFolder(staging, self.settings, self.figures, self.labels)
             self.draw_each(out)
             out.write_catalog()
 
@@ -109,14 +113,15 @@ class CancerTypeFigures:
                     cox["hr"], cox["hr_lower"], cox["hr_upper"]
                 )
         n, events = int(overall["n"]), int(overall["events"])
-        detail = "median splits" if kind == "km_joint" else CUTS[method]
+        detail = "median splits" if kind == "km_joint" else CUT_METHOD_LABELS[method]
         fig = plot_km(
             curves,
             risk,
-            title=figure_title(self.cancer_type, marker, endpoint, n, detail=detail),
+            title=self.labels.figure_title(self.cancer_type, marker, endpoint, n, detail=detail),
             hr_text=hr_text,
             logrank_p=None if logrank is None else float(logrank["p"]),
             suppress_below=self.figures.suppress_below,
+            labels=self.labels,
         )
         kind = kind or f"km_{method}"
         out.save(fig, self.record(kind, marker, endpoint, cut=method, n=n, events=events))
@@ -135,7 +140,7 @@ class CancerTypeFigures:
         fig = plot_forest(
             forest_rows(per_cohort, "cohort"),
             forest_pooled_rows(pooled, "Pooled"),
-            title=figure_title(
+            title=self.labels.figure_title(
                 self.cancer_type, marker, endpoint, n, detail="HR per 1 SD by cohort"
             ),
             suppress_below=self.figures.suppress_below,
@@ -160,7 +165,7 @@ class CancerTypeFigures:
                 scan[["cutpoint", "statistic"]],
                 float(chosen["cutpoint"].iloc[0]),
                 p_text,
-                title=figure_title(
+                title=self.labels.figure_title(
                     self.cancer_type, marker, endpoint, n, detail=f"cutpoint scan, {cohort}"
                 ),
             )
@@ -180,10 +185,10 @@ class CancerTypeFigures:
         ax = plot_spline(
             curve[["x", "hr", "hr_lower", "hr_upper"]],
             rug,
-            title=figure_title(
+            title=self.labels.figure_title(
                 self.cancer_type, marker, endpoint, n, detail="restricted cubic spline"
             ),
-            xlabel=f"{marker} (z score)",
+            xlabel=f"{self.labels.marker(marker)} (z score)",
         )
         out.save(ax.figure, self.record("spline", marker, endpoint, n=n, events=events))
 
@@ -199,10 +204,10 @@ class CancerTypeFigures:
         ax = plot_schoenfeld(
             residuals[["x", "residual"]],
             smooth[["x", "fit", "lower", "upper"]],
-            term=term,
+            term=f"{self.labels.marker(marker)} (per SD)",
             p=float(row["ph_p"]),
             transform_label=TRANSFORMS[str(residuals["transform"].iloc[0])],
-            title=figure_title(
+            title=self.labels.figure_title(
                 self.cancer_type, marker, endpoint, n, detail="scaled Schoenfeld residuals"
             ),
             coef=float(row["coef"]),

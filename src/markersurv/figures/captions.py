@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from markersurv.config.settings import AnalysisSettings
-from markersurv.plots.labels import endpoint_label, marker_label
+from markersurv.config.study import Study
+from markersurv.plots.labels import CUT_METHOD_LABELS, Labels
 
 # The file beside the figures of a folder that lists them.
 CATALOG = "figures.tsv"
@@ -24,14 +25,6 @@ TRANSFORMS = {
     "identity": "time",
     "rank": "rank of time",
     "log": "log time",
-}
-CUTS = {
-    "median": "median split",
-    "tertile": "tertiles",
-    "quartile": "quartiles",
-    "fixed": "fixed cutpoint",
-    "optimal": "optimal cutpoint",
-    "cv_optimal": "cross-validated optimal cutpoint",
 }
 
 
@@ -55,8 +48,9 @@ def figure_stem(kind: str, *parts: str) -> str:
     return "_".join([kind, *(p.replace("&", "+") for p in parts if p)])
 
 
-def marker_text(marker: str) -> str:
-    return " and ".join(marker_label(m) for m in marker.split("&"))
+def study_labels(study: Study) -> Labels:
+    """The words figures print for the study's markers and endpoints."""
+    return Labels(study.marker_labels(), study.endpoint_labels())
 
 
 def counts(record: FigureRecord) -> str:
@@ -127,7 +121,7 @@ CAPTIONS = {
 }
 
 
-def caption(record: FigureRecord, settings: AnalysisSettings) -> str:
+def caption(record: FigureRecord, settings: AnalysisSettings, labels: Labels) -> str:
     """The caption of a figure, in sentences."""
     kind = "km" if record.kind.startswith("km_") and record.kind != "km_joint" else record.kind
     if kind not in CAPTIONS:
@@ -135,11 +129,11 @@ def caption(record: FigureRecord, settings: AnalysisSettings) -> str:
     level = f"{settings.conf_level:.0%}"
     *knots, last = (f"{q:g}" for q in settings.spline_knots)
     return CAPTIONS[kind].format(
-        marker=marker_text(record.marker),
-        endpoint=endpoint_label(record.endpoint) if record.endpoint else "",
+        marker=labels.marker(record.marker, joiner=" and "),
+        endpoint=labels.endpoint(record.endpoint) if record.endpoint else "",
         count=counts(record),
         n=record.n,
-        cut=CUTS.get(record.cut, record.cut),
+        cut=CUT_METHOD_LABELS.get(record.cut, record.cut),
         cohort=record.cohort,
         level=level,
         ties=TIES[settings.ties],
@@ -151,9 +145,11 @@ def caption(record: FigureRecord, settings: AnalysisSettings) -> str:
     )
 
 
-def catalog_frame(records: list[FigureRecord], settings: AnalysisSettings) -> pd.DataFrame:
+def catalog_frame(
+    records: list[FigureRecord], settings: AnalysisSettings, labels: Labels
+) -> pd.DataFrame:
     """The ``figures.tsv`` rows of a folder: each record with its caption, by file stem."""
-    rows = [{**asdict(r), "caption": caption(r, settings)} for r in records]
+    rows = [{**asdict(r), "caption": caption(r, settings, labels)} for r in records]
     columns = [*FigureRecord.__dataclass_fields__, "caption"]
     frame = pd.DataFrame(rows, columns=columns)
     for column in ("n", "events"):

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from markersurv.config.settings import AnalysisSettings, FigureSettings
 from markersurv.figures.captions import CATALOG, FigureRecord, catalog_frame
+from markersurv.plots.labels import Labels
 from markersurv.plots.save import save_figure
 from markersurv.tables.contract import write_table
 
@@ -15,10 +16,13 @@ from markersurv.tables.contract import write_table
 class FigureFolder:
     """Saves figures into ``target`` and remembers what each shows."""
 
-    def __init__(self, target: Path, settings: AnalysisSettings, figures: FigureSettings):
+    def __init__(
+        self, target: Path, settings: AnalysisSettings, figures: FigureSettings, labels: Labels
+    ):
         self.target = target
         self.settings = settings
         self.figures = figures
+        self.labels = labels
         self.records: list[FigureRecord] = []
 
     def save(self, fig: Figure, record: FigureRecord) -> None:
@@ -34,4 +38,8 @@ class FigureFolder:
 
     def write_catalog(self) -> None:
         """``figures.tsv``: every figure of the folder with its labels and caption."""
-        write_table("figures", catalog_frame(self.records, self.settings), self.target / CATALOG)
+        write_table(
+            "figures",
+            catalog_frame(self.records, self.settings, self.labels),
+            self.target / CATALOG,
+        )

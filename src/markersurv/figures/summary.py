@@ -9,14 +9,14 @@ import pandas as pd
 
 from markersurv.analysis.cancer_type import ALL
 from markersurv.config.settings import AnalysisSettings, FigureSettings
-from markersurv.figures.captions import FigureRecord, figure_stem
+from markersurv.config.study import Study
+from markersurv.figures.captions import FigureRecord, figure_stem, study_labels
 from markersurv.figures.folder import FigureFolder
 from markersurv.figures.rows import forest_pooled_rows, forest_rows, select
 from markersurv.plots.association import plot_association
 from markersurv.plots.flow import plot_flow
 from markersurv.plots.forest import plot_forest
 from markersurv.plots.heatmap import plot_pancancer_map
-from markersurv.plots.labels import figure_title
 from markersurv.plots.qc import plot_lod_fractions, plot_marker_distributions, plot_scales
 from markersurv.tables.io import atomic_folder
 
@@ -42,33 +42,45 @@ def summary_figures(
     association: pd.DataFrame,
     settings: AnalysisSettings,
     figures: FigureSettings,
+    study: Study,
     folder: Path,
 ) -> None:
     """Every summary figure and its ``figures.tsv``, drawn into a staging folder that becomes
     ``folder`` once all are saved."""
     with atomic_folder(folder) as staging:
-        out = FigureFolder(staging, settings, figures)
+        out = FigureFolder(staging, settings, figures, study_labels(study))
         cohorts = sorted(patients["cohort"].unique())
-        out.save(plot_flow(flow, suppress_below=figures.suppress_below), record("flow"))
-        quality_figures(out, marker_values, marker_qc, cohorts)
+        flow_figure = plot_flow(flow, suppress_below=figures.suppress_below, labels=out.labels)
+        out.save(flow_figure, record("flow"))
+        quality_figures(out, study, marker_values, marker_qc, cohorts)
         association_figure(out, patients, association)
         pancancer_figures(out, tables)
         out.write_catalog()
 
 
 def quality_figures(
-    out: FigureFolder, marker_values: pd.DataFrame, marker_qc: pd.DataFrame, cohorts: list
+    out: FigureFolder,
+    study: Study,
+    marker_values: pd.DataFrame,
+    marker_qc: pd.DataFrame,
+    cohorts: list,
 ) -> None:
-    for marker in out.settings.markers:
-        values = marker_values[marker_values["marker"] == marker]
+    for marker in study.markers:
+        values = marker_values[marker_values["marker"] == marker.id]
         if len(values):
-            out.save(
-                plot_marker_distributions(values, marker, cohort_order=cohorts),
-                record("qc_distributions", marker, marker=marker, n=len(values)),
+            fig = plot_marker_distributions(
+                values,
+                marker.id,
+                cohort_order=cohorts,
+                log_scale=marker.kind == "concentration",
+                labels=out.labels,
             )
+            out.save(fig, record("qc_distributions", marker.id, marker=marker.id, n=len(values)))
     if len(marker_qc):
-        out.save(plot_lod_fractions(marker_qc, cohort_order=cohorts), record("qc_lod"))
-        out.save(plot_scales(marker_qc, markers=list(out.settings.markers)), record("qc_scales"))
+        lod = plot_lod_fractions(marker_qc, cohort_order=cohorts, labels=out.labels)
+        out.save(lod, record("qc_lod"))
+        ids = [m.id for m in study.markers]
+        out.save(plot_scales(marker_qc, markers=ids, labels=out.labels), record("qc_scales"))
 
 
 def association_figure(out: FigureFolder, patients: pd.DataFrame, association: pd.DataFrame):
@@ -85,8 +97,10 @@ def association_figure(out: FigureFolder, patients: pd.DataFrame, association: p
             association.dropna(subset=["rho"]),
             x=f"{first}_z",
             y=f"{second}_z",
-            xlabel=f"{first} (z score)",
-            ylabel=f"{second} (z score)",
+            title=f"{out.labels.marker(joint, joiner=' and ')} by cancer type: "
+            "Spearman \u03c1 (95% CI)",
+            xlabel=f"{out.labels.marker(first)} (z score)",
+            ylabel=f"{out.labels.marker(second)} (z score)",
         ),
         record("association", joint, marker=joint, n=len(pair)),
     )
@@ -112,7 +126,7 @@ def pancancer_figures(out: FigureFolder, tables: dict[str, pd.DataFrame]) -> Non
             "q": primary["q"],
         }
     )
-    out.save(plot_pancancer_map(frame), record("pancancer_map", n=len(frame)))
+    out.save(plot_pancancer_map(frame, labels=out.labels), record("pancancer_map", n=len(frame)))
     pooled = tables.get("pooled", pd.DataFrame())
     for (endpoint, marker), rows in primary.groupby(["endpoint", "marker"], sort=True):
         pan = select(
@@ -123,7 +137,7 @@ def pancancer_figures(out: FigureFolder, tables: dict[str, pd.DataFrame]) -> Non
             forest_rows(rows, "cancer_type", with_q=True),
             forest_pooled_rows(pan, "Pan-cancer"),
             label_header="Cancer type",
-            title=figure_title(
+            title=out.labels.figure_title(
                 "Pan-cancer", marker, endpoint, n, detail="HR per 1 SD by cancer type"
             ),
             suppress_below=out.figures.suppress_below,

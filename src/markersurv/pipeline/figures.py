@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from markersurv.config.settings import AnalysisSettings, FigureSettings
+from markersurv.config.study import Study
 from markersurv.figures.cancer_type import CancerTypeFigures
 from markersurv.figures.summary import summary_figures
 from markersurv.tables.contract import read_tables
@@ -27,6 +28,7 @@ def plot_cancer_type_step(
         tables,
         AnalysisSettings.from_config(config),
         FigureSettings.from_config(config),
+        Study.from_config(config),
     ).draw_all(Path(folder))
 
 
@@ -55,5 +57,6 @@ def plot_summary_step(
         qc_tables["association"],
         AnalysisSettings.from_config(config),
         FigureSettings.from_config(config),
+        Study.from_config(config),
         Path(folder),
     )

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from markersurv.config.settings import AnalysisSettings, FigureSettings
+from markersurv.cohort.vocab import Vocabulary
+from markersurv.config.settings import AnalysisSettings, FigureSettings, with_defaults
+from markersurv.config.study import Study
 from markersurv.reporting.association import spearman_by_type
+from markersurv.reporting.methods import unit_conversions
 from markersurv.reporting.narrative import narrative_html
 from markersurv.reporting.table_one import suppress_small_counts, table_one
 from markersurv.tables.contract import read_tables, write_table
@@ -36,5 +39,7 @@ def write_narrative_step(
     association = spearman_by_type(patients, first, second) if second else pd.DataFrame()
     write_table("table_one", one, outputs["table_one"])
     write_table("association", association, outputs["association"])
-    html = narrative_html(config, settings, flow, one, association, tables)
+    vocabulary = Vocabulary.load(with_defaults(config)["vocabulary_dir"])
+    conversions = unit_conversions(Study.from_config(config), vocabulary)
+    html = narrative_html(config, settings, flow, one, association, tables, conversions)
     write_atomic(outputs["narrative"], lambda tmp: tmp.write_text(html))

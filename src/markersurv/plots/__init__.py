@@ -13,7 +13,7 @@ from markersurv.plots.flow import plot_flow
 from markersurv.plots.forest import plot_forest
 from markersurv.plots.heatmap import plot_pancancer_map
 from markersurv.plots.km import plot_km
-from markersurv.plots.labels import figure_title
+from markersurv.plots.labels import AS_GIVEN, Labels
 from markersurv.plots.ph import plot_schoenfeld
 from markersurv.plots.qc import plot_lod_fractions, plot_marker_distributions, plot_scales
 from markersurv.plots.save import save_figure
@@ -24,7 +24,8 @@ __all__ = [
     "PlotDataError",
     "apply_theme",
     "category_colours",
-    "figure_title",
+    "AS_GIVEN",
+    "Labels",
     "group_colour",
     "group_colours",
     "plot_association",

@@ -1,4 +1,5 @@
-"""IL-6 against pSTAT3 per cancer type, with the Spearman correlation in each panel title."""
+"""One standardized marker against another per cancer type, with the Spearman correlation in
+each panel title."""
 
 from __future__ import annotations
 
@@ -34,11 +35,11 @@ def plot_association(
     frame: pd.DataFrame,
     stats: pd.DataFrame,
     *,
-    title: str = "IL-6 and pSTAT3 by cancer type: Spearman \u03c1 (95% CI)",
-    x: str = "il6_z",
-    y: str = "pstat3_z",
-    xlabel: str = "IL-6 (z score)",
-    ylabel: str = "pSTAT3 (z score)",
+    title: str,
+    x: str,
+    y: str,
+    xlabel: str,
+    ylabel: str,
     ncols: int = 4,
     cohort_order: Sequence[str] | None = None,
 ) -> Figure:
@@ -47,7 +48,7 @@ def plot_association(
     Parameters
     ----------
     frame : pandas.DataFrame
-        cancer_type, il6_z, pstat3_z (names set by ``x``, ``y``); with a cohort column the
+        cancer_type and the two marker columns named by ``x`` and ``y``; with a cohort column the
         points are coloured by cohort.
     stats : pandas.DataFrame
         cancer_type, rho, lower, upper, n: Spearman correlation and its confidence interval,

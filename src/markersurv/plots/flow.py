@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from markersurv.plots.checks import PlotDataError
-from markersurv.plots.labels import endpoint_label, format_count, marker_label
+from markersurv.plots.labels import AS_GIVEN, Labels, format_count
 from markersurv.plots.theme import OKABE_ITO, new_figure, themed
 
 _FONT = 7.5
@@ -104,6 +104,26 @@ def _arrow(ax, start, end) -> None:
     )
 
 
+def labelled(flow: Mapping, labels: Labels) -> dict:
+    """``flow`` with marker and endpoint ids of its per-type counts replaced by labels."""
+
+    def words(stats: Mapping) -> dict:
+        out = dict(stats)
+        for key in ("with_marker", "below_lod"):
+            if key in stats:
+                out[key] = {labels.marker(m): n for m, n in stats[key].items()}
+        if "endpoints" in stats:
+            out["endpoints"] = {labels.endpoint(e): c for e, c in stats["endpoints"].items()}
+        return out
+
+    cohorts = [
+        {**c, "by_cancer_type": {t: words(s) for t, s in c.get("by_cancer_type", {}).items()}}
+        for c in flow["cohorts"]
+    ]
+    by_type = {t: words(s) for t, s in flow["by_cancer_type"].items()}
+    return {**flow, "cohorts": cohorts, "by_cancer_type": by_type}
+
+
 def _reason(code: str) -> str:
     return code.replace("_", " ")
 
@@ -112,12 +132,10 @@ def _type_lines(stats: Mapping, k: int | None) -> list[str]:
     lines = []
     for marker, n in stats.get("with_marker", {}).items():
         below = stats.get("below_lod", {}).get(marker, 0)
-        lines.append(
-            f"{marker_label(marker)}: {format_count(n, k)} ({format_count(below, k)} below LOD)"
-        )
+        lines.append(f"{marker}: {format_count(n, k)} ({format_count(below, k)} below LOD)")
     for endpoint, counts in stats.get("endpoints", {}).items():
         lines.append(
-            f"{endpoint_label(endpoint)}: {format_count(counts['n'], k)} "
+            f"{endpoint}: {format_count(counts['n'], k)} "
             f"({format_count(counts['events'], k)} events)"
         )
     return lines
@@ -228,6 +246,7 @@ def plot_flow(
     suppress_below: int | None = None,
     title: str = "Patient flow (REMARK)",
     max_types_per_cohort: int = 3,
+    labels: Labels = AS_GIVEN,
 ) -> Figure:
     """REMARK flow diagram: per cohort, source records, exclusions with reasons, included and
     analysed patients; then totals per cancer type.
@@ -257,6 +276,7 @@ def plot_flow(
         if key not in flow:
             raise PlotDataError(f"flow.json needs the key {key!r}; found {sorted(flow)}")
     k = suppress_below
+    flow = labelled(flow, labels)
     cohorts = list(flow["cohorts"])
     lanes = [_lane(cohort, k, max_types_per_cohort) for cohort in cohorts]
     lane_heights = [_lane_height(specs) + 0.3 for specs in lanes]

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from markersurv.plots.checks import PlotDataError, require_columns, require_rows
-from markersurv.plots.labels import endpoint_label, marker_label
+from markersurv.plots.labels import AS_GIVEN, Labels
 from markersurv.plots.theme import DIVERGING_CMAP, NOT_ESTIMABLE_COLOUR, new_figure, themed
 
 ENDPOINT_ORDER = ("os", "pfs", "pfi", "dss", "dfs", "dfi")
@@ -50,6 +50,7 @@ def plot_pancancer_map(
     title: str = "Log hazard ratio by cancer type, marker and endpoint",
     limit: float | None = None,
     thresholds: tuple[float, float] = (0.05, 0.01),
+    labels: Labels = AS_GIVEN,
 ) -> Figure:
     """Heatmap of log HR: cancer types as rows, marker-endpoint pairs as columns.
 
@@ -155,7 +156,7 @@ def plot_pancancer_map(
         ax.set_ylim(len(rows), 0)
         ax.set_xticks(
             np.arange(len(pairs)) + 0.5,
-            labels=[f"{marker_label(mk)}\n{endpoint_label(ep)}" for mk, ep in pairs],
+            labels=[f"{labels.marker(mk)}\n{labels.endpoint(ep)}" for mk, ep in pairs],
         )
         ax.set_yticks(np.arange(len(rows)) + 0.5, labels=rows)
         ax.tick_params(length=0)

@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from markersurv.plots.checks import PlotDataError, require_columns, require_rows
-from markersurv.plots.labels import RISK_ROW_LABELS, format_count, group_label, p_equals
+from markersurv.plots.labels import AS_GIVEN, RISK_ROW_LABELS, Labels, format_count, p_equals
 from markersurv.plots.theme import group_colours, new_figure, themed
 
 _KM_HEIGHT = 3.4
@@ -85,6 +85,7 @@ def plot_km(
     risk_rows: Sequence[str] = ("n_risk",),
     suppress_below: int | None = None,
     max_risk_columns: int = 13,
+    labels: Labels = AS_GIVEN,
     fig: Figure | None = None,
 ) -> Figure:
     """Kaplan-Meier curves of marker groups with numbers at risk below the time axis.
@@ -156,7 +157,7 @@ def plot_km(
         grid = fig.add_gridspec(1 + len(risk_rows), 1, height_ratios=[_KM_HEIGHT, *risk_heights])
         ax = fig.add_subplot(grid[0], label="survival")
         for label, curve in curves.items():
-            _draw_curve(ax, curve, group_label(label), colours[label], show_ci, show_censors)
+            _draw_curve(ax, curve, labels.group(label), colours[label], show_ci, show_censors)
         span = times[-1] - min(times[0], 0.0)
         pad = 0.045 * span
         ax.set_xlim(min(times[0], 0.0) - pad, times[-1] + pad)
@@ -178,7 +179,8 @@ def plot_km(
         )
         for i, row in enumerate(risk_rows):
             rax = fig.add_subplot(grid[1 + i], sharex=ax, label=f"risk_table:{row}")
-            _draw_risk_block(rax, groups, times, tables[row], row, colours, suppress_below)
+            names = [labels.group(g) for g in groups]
+            _draw_risk_block(rax, groups, names, times, tables[row], row, colours, suppress_below)
     return fig
 
 
@@ -224,7 +226,7 @@ def _draw_medians(ax, curves, colours) -> None:
         ax.axhline(0.5, ls="--", lw=0.8, color="0.5", zorder=0)
 
 
-def _draw_risk_block(rax, groups, times, values, row, colours, suppress_below) -> None:
+def _draw_risk_block(rax, groups, names, times, values, row, colours, suppress_below) -> None:
     for j in range(len(groups)):
         for t, value in zip(times, values[j], strict=True):
             rax.text(
@@ -237,7 +239,7 @@ def _draw_risk_block(rax, groups, times, values, row, colours, suppress_below) -
                 color="0.15",
             )
     rax.set_ylim(len(groups) - 0.5, -0.5)
-    rax.set_yticks(range(len(groups)), labels=[group_label(g) for g in groups])
+    rax.set_yticks(range(len(groups)), labels=names)
     for tick, group in zip(rax.get_yticklabels(), groups, strict=True):
         tick.set_color(colours[group])
         tick.set_fontweight("bold")

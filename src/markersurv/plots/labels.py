@@ -4,17 +4,8 @@ p-values, hazard ratios with their intervals, and counts with small-cell suppres
 from __future__ import annotations
 
 import math
-
-MARKER_LABELS = {"il6": "IL-6", "pstat3": "pSTAT3"}
-
-ENDPOINT_LABELS = {
-    "os": "overall survival",
-    "pfs": "progression-free survival",
-    "pfi": "progression-free interval",
-    "dss": "disease-specific survival",
-    "dfi": "disease-free interval",
-    "dfs": "disease-free survival",
-}
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 CUT_METHOD_LABELS = {
     "median": "median split",
@@ -47,54 +38,63 @@ RISK_ROW_LABELS = {
 }
 
 
-def marker_label(marker: str) -> str:
-    """``il6`` -> ``IL-6``; unknown markers are printed as given."""
-    return MARKER_LABELS.get(marker, marker)
-
-
-def endpoint_label(endpoint: str, *, short: bool = True) -> str:
-    """``os`` -> ``OS`` (short) or ``overall survival``."""
-    if short:
-        return endpoint.upper()
-    return ENDPOINT_LABELS.get(endpoint, endpoint)
-
-
 def scale_label(scale: str) -> str:
     """Readable name of a unit or scoring system (``h_score`` -> ``H-score (0-300)``)."""
     return SCALE_LABELS.get(scale, scale.replace("_", " "))
 
 
-def group_label(group: str) -> str:
-    """``il6_low&pstat3_high`` -> ``IL-6 low, pSTAT3 high``; other labels unchanged."""
-    if "&" not in group:
-        return group
-    parts = []
-    for part in group.split("&"):
-        marker, _, level = part.rpartition("_")
-        parts.append(f"{marker_label(marker)} {level}")
-    return ", ".join(parts)
+@dataclass(frozen=True)
+class Labels:
+    """The words a figure prints for markers and endpoints, as the config declares them.
 
-
-def figure_title(
-    cancer_type: str,
-    marker: str,
-    endpoint: str,
-    n: int | None = None,
-    *,
-    detail: str | None = None,
-) -> str:
-    """The standard title: cancer type, marker, endpoint, optional detail and n.
-
-    >>> figure_title("BRCA", "il6", "os", 599, detail="median split")
-    'BRCA: IL-6, OS, median split (n = 599)'
+    Ids without a declared label are printed as given: nothing is assumed about a marker.
     """
-    marker_text = " x ".join(marker_label(m) for m in marker.split("&"))
-    text = f"{cancer_type}: {marker_text}, {endpoint_label(endpoint)}"
-    if detail:
-        text += f", {detail}"
-    if n is not None:
-        text += f" (n = {int(n)})"
-    return text
+
+    markers: Mapping[str, str] = field(default_factory=dict)
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+
+    def marker(self, marker: str, joiner: str = " x ") -> str:
+        """``il6`` -> its label; a joint marker ``a&b`` -> ``A x B``."""
+        return joiner.join(self.markers.get(m, m) for m in marker.split("&"))
+
+    def endpoint(self, endpoint: str, *, short: bool = True) -> str:
+        """``os`` -> ``OS`` (short) or its label (``Overall survival``)."""
+        return endpoint.upper() if short else self.endpoints.get(endpoint, endpoint)
+
+    def group(self, group: str) -> str:
+        """``il6_low&pstat3_high`` -> ``IL-6 low, pSTAT3 high``; other labels unchanged."""
+        if "&" not in group:
+            return group
+        parts = []
+        for part in group.split("&"):
+            marker, _, level = part.rpartition("_")
+            parts.append(f"{self.markers.get(marker, marker)} {level}")
+        return ", ".join(parts)
+
+    def figure_title(
+        self,
+        cancer_type: str,
+        marker: str,
+        endpoint: str,
+        n: int | None = None,
+        *,
+        detail: str | None = None,
+    ) -> str:
+        """The standard title: cancer type, marker, endpoint, optional detail and n.
+
+        >>> Labels({"il6": "IL-6"}).figure_title("BRCA", "il6", "os", 599, detail="median split")
+        'BRCA: IL-6, OS, median split (n = 599)'
+        """
+        text = f"{cancer_type}: {self.marker(marker)}, {self.endpoint(endpoint)}"
+        if detail:
+            text += f", {detail}"
+        if n is not None:
+            text += f" (n = {int(n)})"
+        return text
+
+
+# Ids printed as they are, for drawing functions called without declared labels.
+AS_GIVEN = Labels()
 
 
 def format_p(p: float) -> str:

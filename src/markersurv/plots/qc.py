@@ -12,7 +12,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from markersurv.plots.checks import PlotDataError, require_columns, require_rows
-from markersurv.plots.labels import format_count, marker_label, scale_label
+from markersurv.plots.labels import AS_GIVEN, Labels, format_count, scale_label
 from markersurv.plots.theme import category_colours, new_figure, themed
 
 _GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
@@ -24,12 +24,9 @@ def _jitter(n: int, width: float = 0.7) -> np.ndarray:
     return ((np.arange(n) * _GOLDEN) % 1.0 - 0.5) * width
 
 
-def _use_log(marker: str, values: np.ndarray, log_scale: bool | None) -> bool:
+def _use_log(values: np.ndarray, log_scale: bool) -> bool:
     finite = values[np.isfinite(values)]
-    positive = finite.size > 0 and bool((finite > 0).all())
-    if log_scale is None:
-        return marker == "il6" and positive
-    return log_scale and positive
+    return log_scale and finite.size > 0 and bool((finite > 0).all())
 
 
 def log_ticks(lo: float, hi: float) -> list[float]:
@@ -80,15 +77,16 @@ def plot_marker_distributions(
     *,
     source_units: Mapping[str, str] | None = None,
     cohort_order: Sequence[str] | None = None,
-    log_scale: bool | None = None,
+    log_scale: bool = False,
+    labels: Labels = AS_GIVEN,
 ) -> Figure:
     """Values of one marker per cohort, as recorded (left) and harmonized (right).
 
     One row per cohort; every patient is a point (spread vertically without randomness);
     values below the detection limit are open grey triangles: on the left at the recorded
     limit, on the right at the imputed value. Harmonized panels of the same unit or scoring
-    system share their x axis, so harmonization can be judged by eye. IL-6 concentrations
-    are drawn on a log scale.
+    system share their x axis, so harmonization can be judged by eye. Concentrations are
+    best drawn on a log scale (``log_scale``).
 
     Parameters
     ----------
@@ -96,13 +94,15 @@ def plot_marker_distributions(
         cohort, cancer_type, marker, scale, source_value, value, below_lod
         (harmonized/qc/marker_values.parquet).
     marker : str
-        Marker to draw (``il6``, ``pstat3``).
+        Id of the marker to draw.
     source_units : mapping of cohort to str, optional
         Unit or scoring system as recorded, for the left panels' labels.
     cohort_order : sequence of str, optional
         All cohorts of the run, so that each keeps its colour across figures.
     log_scale : bool, optional
-        Force a log (True) or linear (False) x axis; default log for IL-6.
+        Log x axis (where every value is positive); linear otherwise.
+    labels : Labels
+        Words for the marker (the config's labels).
 
     Returns
     -------
@@ -140,7 +140,7 @@ def plot_marker_distributions(
                 source,
                 below,
                 colours[cohort],
-                source if _use_log(marker, source, log_scale) else None,
+                source if _use_log(source, log_scale) else None,
             )
             ax_h = fig.add_subplot(
                 grid[i, 1], label=f"harmonized:{cohort}", sharex=shared.get(scale)
@@ -152,7 +152,7 @@ def plot_marker_distributions(
                 harmonized,
                 below,
                 colours[cohort],
-                same_scale if _use_log(marker, same_scale, log_scale) else None,
+                same_scale if _use_log(same_scale, log_scale) else None,
             )
             ax_s.set_ylabel(
                 f"{cohort}\n{cancer_type}, n = {len(rows)}\n{format_count(below.sum())} below LOD",
@@ -181,7 +181,7 @@ def plot_marker_distributions(
         ]
         fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=7.5)
         fig.suptitle(
-            f"{marker_label(marker)}: values per cohort before and after harmonization",
+            f"{labels.marker(marker)}: values per cohort before and after harmonization",
             fontsize=9.6,
             fontweight="bold",
             x=0.02,
@@ -190,7 +190,9 @@ def plot_marker_distributions(
     return fig
 
 
-def plot_lod_fractions(qc: pd.DataFrame, *, cohort_order: Sequence[str] | None = None) -> Figure:
+def plot_lod_fractions(
+    qc: pd.DataFrame, *, cohort_order: Sequence[str] | None = None, labels: Labels = AS_GIVEN
+) -> Figure:
     """Fraction of values below the detection limit per cohort, one panel per marker.
 
     Markers that never have a value below a detection limit are left out (when all markers
@@ -221,7 +223,7 @@ def plot_lod_fractions(qc: pd.DataFrame, *, cohort_order: Sequence[str] | None =
     markers = markers or list(dict.fromkeys(qc["marker"]))
     colours = category_colours(cohort_order or qc["cohort"].unique())
     cohorts = qc[["cancer_type", "cohort"]].drop_duplicates().sort_values(["cancer_type", "cohort"])
-    labels = [f"{c} ({t})" for t, c in cohorts.itertuples(index=False)]
+    row_names = [f"{c} ({t})" for t, c in cohorts.itertuples(index=False)]
     with themed():
         fig = new_figure(2.2 + 3.0 * len(markers), 1.1 + 0.28 * len(cohorts))
         axes = fig.subplots(1, len(markers), sharey=True, squeeze=False)[0]
@@ -246,18 +248,20 @@ def plot_lod_fractions(qc: pd.DataFrame, *, cohort_order: Sequence[str] | None =
                     gid="lod_label",
                 )
             ax.set_xlim(0, max(top, 1.0) * 1.6)
-            ax.set_title(marker_label(m))
+            ax.set_title(labels.marker(m))
             ax.set_xlabel("Below detection limit (%)")
-        axes[0].set_yticks(range(len(labels)), labels=labels)
-        axes[0].set_ylim(len(labels) - 0.5, -0.5)
+        axes[0].set_yticks(range(len(row_names)), labels=row_names)
+        axes[0].set_ylim(len(row_names) - 0.5, -0.5)
         fig.suptitle(
             "Values below the detection limit", fontsize=9.6, fontweight="bold", x=0.02, ha="left"
         )
     return fig
 
 
-def plot_scales(qc: pd.DataFrame, *, markers: Sequence[str] | None = None) -> Figure:
-    """Unit or scoring system of each marker in each cohort (e.g. the pSTAT3 IHC score).
+def plot_scales(
+    qc: pd.DataFrame, *, markers: Sequence[str] | None = None, labels: Labels = AS_GIVEN
+) -> Figure:
+    """Unit or scoring system of each marker in each cohort (e.g. an IHC score).
 
     Parameters
     ----------
@@ -324,7 +328,7 @@ def plot_scales(qc: pd.DataFrame, *, markers: Sequence[str] | None = None) -> Fi
                 )
         ax.set_xlim(-0.5, len(markers) - 0.5)
         ax.set_ylim(len(cohorts) - 0.5, -0.5)
-        ax.set_xticks(range(len(markers)), labels=[marker_label(m) for m in markers])
+        ax.set_xticks(range(len(markers)), labels=[labels.marker(m) for m in markers])
         ax.xaxis.tick_top()
         ax.set_yticks(
             range(len(cohorts)), labels=[f"{c} ({t})" for t, c in cohorts.itertuples(index=False)]

@@ -1,4 +1,4 @@
-"""IL-6 vs pSTAT3 association per cancer type (REMARK item 14).
+"""Association of the first two configured markers per cancer type (REMARK item 14).
 
 Spearman's rho with a confidence interval from Fisher's z transform with the Bonett-Wright
 variance 1.06 / (n - 3).

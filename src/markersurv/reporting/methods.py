@@ -6,7 +6,9 @@ import platform
 from html import escape
 from importlib.metadata import PackageNotFoundError, version
 
+from markersurv.cohort.vocab import Vocabulary
 from markersurv.config.settings import AnalysisSettings
+from markersurv.config.study import Marker, Study
 
 PACKAGES = (
     "markersurv",
@@ -31,12 +33,63 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+def unit_conversions(study: Study, vocabulary: Vocabulary) -> dict[str, list[str]]:
+    """For each concentration marker, its units converted on the way to the canonical one
+    (``ng/mL x 1000``), as the marker-scale vocabulary states them."""
+    conversions = {}
+    for marker in study.of_kind("concentration"):
+        scales = (
+            vocabulary.marker_scale(marker.id, name) for name in vocabulary.scale_names(marker.id)
+        )
+        conversions[marker.id] = [
+            f"{s.name} x {s.factor:g}" for s in scales if s and s.converts and s.factor != 1
+        ]
+    return conversions
+
+
+def a_list(words: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def described(marker: Marker) -> str:
+    return f"{marker.sample} {marker.label}" if marker.sample else marker.label
+
+
+def marker_text(study: Study, conversions: dict[str, list[str]]) -> str:
+    """What happened to each marker's values, by what the config says it measures."""
+    parts = []
+    for marker in study.of_kind("concentration"):
+        unit = marker.unit or "one unit per marker"
+        text = f"{described(marker)} was converted to {unit}"
+        if conversions.get(marker.id):
+            text += f" ({'; '.join(conversions[marker.id])})"
+        parts.append(sentence(text) + ".")
+    kept = [m for m in study.markers if m.kind != "concentration"]
+    if kept:
+        verb = "was" if len(kept) == 1 else "were"
+        parts.append(
+            sentence(a_list([described(m) for m in kept]))
+            + f" {verb} kept on the scale or platform each cohort recorded."
+        )
+    return " ".join(parts)
+
+
 def methods_paragraphs(
-    config: dict, settings: AnalysisSettings, n_cohorts: int, synthetic: bool
+    config: dict,
+    settings: AnalysisSettings,
+    n_cohorts: int,
+    synthetic: bool,
+    conversions: dict[str, list[str]],
 ) -> list[tuple[str, str]]:
     """(heading, text) pairs; plain text, escaped when rendered (``config`` with its
     defaults filled, :func:`markersurv.config.settings.with_defaults`)."""
     s = settings
+    study = Study.from_config(config)
     policy = {
         "half": "half the limit (LOD/2)",
         "sqrt2": "LOD/sqrt(2)",
@@ -52,12 +105,11 @@ def methods_paragraphs(
     )
     data = studied + (
         f"{n_cohorts} cohort(s) were harmonized from their source files as declared in one "
-        "spec per cohort. Follow-up times are in months (1 month = 30.4375 days). Serum IL-6 "
-        "was converted to pg/mL (ng/L equal; ng/mL x 1000; pmol/L x 20.9, from the 20.9 kDa "
-        "molar mass of the mature IL-6 chain); tumour expression platforms and pSTAT3 scoring "
-        "systems were kept on their own scales. Values below a detection limit were set to "
-        f"{policy} and flagged. Each marker was transformed (log2 for concentrations, "
-        "log2(x+1) for RNA-seq counts, none for scores) and standardized within cohort and "
+        "spec per cohort. Follow-up times are in months (1 month = 30.4375 days). "
+        f"{marker_text(study, conversions)} Values below a detection limit were set to "
+        f"{policy} and flagged. Each marker was transformed as the vocabulary of its scale "
+        "states (log2 for concentrations, log2(x+1) for RNA-seq counts, none for scores) "
+        "and standardized within cohort and "
         "cancer type (mean 0, SD 1), so hazard ratios are per 1 SD. Stages were collapsed to "
         "I-IV and grouped early (0-II) or late (III-IV). Every source record is either in the "
         "patient table or in the exclusions ledger with a reason."
@@ -80,8 +132,13 @@ def methods_paragraphs(
         "not converge, or whose log-likelihood fell below the null model's, is reported as not "
         "estimable rather than as numbers. Pooled analyses within a cancer type were "
         "stratified by cohort. Models: the continuous marker (per 1 SD), the median split, "
-        f"the marker adjusted for {covariates}, each clinical covariate alone, the IL-6 x "
-        "pSTAT3 interaction, and a restricted cubic spline of the marker with knots at the "
+        f"the marker adjusted for {covariates}, each clinical covariate alone, "
+        + (
+            f"the {study.markers[0].label} x {study.markers[1].label} interaction, "
+            if len(study.markers) >= 2
+            else ""
+        )
+        + "and a restricted cubic spline of the marker with knots at the "
         + ", ".join(f"{k:.0%}" for k in s.spline_knots)
         + " quantiles (likelihood-ratio test "
         "of nonlinearity). Wald, likelihood-ratio and score tests and Harrell's concordance "

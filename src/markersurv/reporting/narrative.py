@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from markersurv.config.settings import with_defaults
+from markersurv.config.study import Study
 from markersurv.reporting.cautions import cautions
 from markersurv.reporting.methods import methods_html, methods_paragraphs
 from markersurv.reporting.remark import remark_html
@@ -113,11 +114,14 @@ def narrative_html(
     table_one: pd.DataFrame,
     association: pd.DataFrame,
     tables: dict[str, pd.DataFrame],
+    conversions: dict[str, list[str]],
 ) -> str:
     config = with_defaults(config)
+    study = Study.from_config(config)
+    labels = [m.label for m in study.markers]
     suppress_below = config["privacy"]["suppress_counts_below"]
     synthetic = any(c.get("synthetic") for c in flow["cohorts"])
-    paragraphs = methods_paragraphs(config, settings, len(flow["cohorts"]), synthetic)
+    paragraphs = methods_paragraphs(config, settings, len(flow["cohorts"]), synthetic, conversions)
     parts = [
         f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>markersurv report'
         f"</title><style>{STYLE}</style></head><body>",
@@ -132,7 +136,7 @@ def narrative_html(
         )
     parts += [
         '<h2 id="remark">REMARK checklist</h2>',
-        remark_html(),
+        remark_html(labels),
         '<h2 id="methods">Methods</h2>',
         methods_html(paragraphs),
         '<h2 id="flow">Patient flow</h2>',
@@ -144,10 +148,15 @@ def narrative_html(
         frame_html(type_frame(flow, settings.endpoints, suppress_below)),
         '<h2 id="table-one">Table 1: patient characteristics</h2>',
         frame_html(table_one),
-        '<h2 id="association">IL-6 and pSTAT3</h2>',
-        "<p>Spearman correlation of the standardized markers per cancer type (95% CI, "
-        "Fisher z with the Bonett-Wright variance).</p>",
-        frame_html(association),
+    ]
+    if len(labels) >= 2:
+        parts += [
+            f'<h2 id="association">{escape(labels[0])} and {escape(labels[1])}</h2>',
+            "<p>Spearman correlation of the standardized markers per cancer type (95% CI, "
+            "Fisher z with the Bonett-Wright variance).</p>",
+            frame_html(association),
+        ]
+    parts += [
         '<h2 id="results">Primary results (pooled within cancer type)</h2>',
         "<p>Hazard ratios per 1 SD (continuous, adjusted) or high vs low (median "
         "split); q = Benjamini-Hochberg within each model family.</p>",

@@ -83,7 +83,7 @@ ITEMS = [
         14,
         "Relation of the marker to standard prognostic variables",
         "association",
-        "IL-6 vs pSTAT3 association; univariable clinical covariate HRs (cox.tsv, model clinical).",
+        "univariable clinical covariate HRs (cox.tsv, model clinical).",
     ),
     (
         15,
@@ -119,9 +119,15 @@ ITEMS = [
 ]
 
 
-def remark_html() -> str:
+def remark_html(marker_labels: list[str]) -> str:
+    """The checklist; the association of the first two markers is named where there are two."""
+    pair = len(marker_labels) >= 2
     rows = []
     for item, text, anchor, how in ITEMS:
+        if anchor == "association":
+            # The association section exists only where two markers are configured.
+            how = f"{marker_labels[0]} vs {marker_labels[1]} association; {how}" if pair else how
+            anchor = anchor if pair else None
         where = f'<a href="#{anchor}">{escape(how)}</a>' if anchor else escape(how)
         rows.append(f"<tr><td>{item}</td><td>{escape(text)}</td><td>{where}</td></tr>")
     return (
