@@ -10,7 +10,7 @@
 #     R reads exactly (decimal strings of 17 digits are occasionally read 1 ulp off).
 #   settings.csv: name, value; lists joined by ";" (markers, endpoints, cancer_types in the
 #     order they were analysed, cut_methods, survival_times, risk_table_times, spline_knots,
-#     covariates) and scalars (min_events, min_group_size, conf_level, km_conf_type, ties,
+#     covariates, doubling as marker=unit pairs) and scalars (min_events, min_group_size, conf_level, km_conf_type, ties,
 #     ph_transform, cutpoint_minprop, cutpoint_maxprop).
 # Output: one JSON object holding each table as an object of columns; doubles travel as
 # "%.17g" strings (jsonlite keeps at most 15 significant digits), "NA" where R has no value.
@@ -44,6 +44,10 @@ endpoints <- setting_list("endpoints")
 cancer_types <- setting_list("cancer_types")
 cut_methods <- setting_list("cut_methods")
 covariates <- setting_list("covariates")
+# Concentration markers and their declared units ("il6=pg/mL"; empty unit: any scale): the
+# hazard ratio per doubling is the coefficient of log2 of the concentration.
+doubling <- setting_list("doubling")
+doubling <- setNames(sub("^[^=]*=", "", doubling), sub("=.*$", "", doubling))
 survival_times <- as.numeric(setting_list("survival_times"))
 risk_times <- as.numeric(setting_list("risk_table_times"))
 spline_knots <- as.numeric(setting_list("spline_knots"))
@@ -369,6 +373,14 @@ analyse_marker <- function(keys, data, stratum, marker, endpoint, cutpoints) {
   z_name <- paste0(marker, "_z")
   z <- data[[z_name]]
   linear <- fit_model(keys, "continuous", "none", tm, ev, z, z_name, stratum)
+  if (marker %in% names(doubling)) {
+    unit <- doubling[[marker]]
+    value <- data[[marker]]
+    keep <- is.finite(value) & value > 0 &
+      (unit == "" | data[[paste0(marker, "_scale")]] == unit)
+    fit_model(keys, "per_doubling", "none", tm, ev, ifelse(keep, log2(value), NA_real_),
+              paste0(marker, "_log2"), stratum)
+  }
   clinical <- covariate_matrix(data)
   for (name in names(clinical)) {
     fit_model(keys, "clinical", "none", tm, ev, clinical[[name]], name, stratum)

@@ -154,6 +154,7 @@ def r_inputs(dataset: Dataset) -> dict[str, pd.DataFrame]:
         "cancer_types": joined(dataset.cancer_types),
         "cut_methods": joined(m for m in s.cut_methods if m in ("median", "tertile", "quartile")),
         "covariates": joined(s.covariates),
+        "doubling": joined(f"{m}={u or ''}" for m, u in s.doubling_units.items()),
         "survival_times": joined(float(t) for t in s.survival_times),
         "risk_table_times": joined(float(t) for t in s.risk_table_times),
         "spline_knots": joined(s.spline_knots),
@@ -293,6 +294,23 @@ def test_cox_rows_match_r(analysed, reference):
     refused = terms[~estimable]
     assert refused["status"].eq("not_estimable").all(), refused[COX_KEYS]
     assert refused[[f"{c}_py" for c in ESTIMATES]].isna().all().all()
+
+
+@pytest.mark.r
+def test_hazard_ratio_per_doubling_of_a_concentration_matches_r(analysed, reference):
+    """Concentration markers (the demo's serum IL-6) also get the HR per doubling in their
+    declared unit: coxph on log2 of the concentration, stratified by cohort when pooled."""
+    pairs = paired(without_cv_optimal(analysed.tables["cox"]), reference["cox"], COX_KEYS)
+    rows = pairs[pairs["model"] == "per_doubling"]
+    concentrations = set(analysed.dataset.settings.doubling_units)
+    assert set(rows["marker"]) == concentrations
+    if not concentrations:
+        return
+    assert (rows["term"] == rows["marker"] + "_log2").all()
+    fitted = rows[estimable_in_r(rows)]
+    assert len(fitted) > 0
+    assert_close(fitted, "hr", COX_KEYS, rtol=COEF_RTOL)
+    assert_close(fitted, "p", COX_KEYS, rtol=P_RTOL, atol=P_ATOL)
 
 
 @pytest.mark.r

@@ -159,6 +159,7 @@ def test_the_report_speaks_of_the_configured_markers_only():
     assert "the CRP x Ki-67 interaction" in page
     assert '<h2 id="association">CRP and Ki-67</h2>' in page
     assert "CRP vs Ki-67 association" in page
+    assert "For CRP (in mg/L), the hazard ratio per doubling of the concentration" in page
 
 
 def test_one_marker_has_no_interaction_or_association_and_no_assumed_sample():
@@ -170,4 +171,5 @@ def test_one_marker_has_no_interaction_or_association_and_no_assumed_sample():
     assert "interaction" not in page
     assert 'id="association"' not in page and 'href="#association"' not in page
     assert "serum" not in page.lower() and "converted to" not in page
+    assert "per doubling" not in page
     assert "Ki-67 was kept on the scale or platform each cohort recorded." in page

@@ -108,6 +108,15 @@ def analyse_cancer_type(
     return frames
 
 
+def per_doubling(data: pd.DataFrame, marker: str, unit: str | None) -> pd.DataFrame:
+    """``<marker>_log2``: log2 of a concentration in its declared unit (missing for values
+    recorded on another scale), so that its hazard ratio is per doubling."""
+    value = data[marker].where(data[marker] > 0)
+    if unit is not None:
+        value = value.where(data[f"{marker}_scale"] == unit)
+    return pd.DataFrame({f"{marker}_log2": np.log2(value)}, index=data.index)
+
+
 def add_km(tables: Tables, keys: dict, km_tables: tuple[list, list, list]) -> None:
     """km.tsv and risk_table.tsv rows; the curves (km_curve.tsv) of the pooled analysis."""
     km, risk, curve = km_tables
@@ -196,6 +205,11 @@ def analyse_marker(
     tables.add("ph", keys, continuous.ph_rows)
     if keys["cohort"] == ALL and continuous.zph is not None:
         add_residuals(tables, {**keys, "model": "continuous"}, continuous.zph, settings)
+    if marker in settings.doubling_units:
+        log2 = per_doubling(data, marker, settings.doubling_units[marker])
+        outcome = fit_model("per_doubling", time, event, log2, strata, settings)
+        tables.add("cox", keys, outcome.rows)
+        tables.add("ph", keys, outcome.ph_rows)
 
     covariates = covariate_columns(data, settings.covariates)
     for name in covariates.columns:

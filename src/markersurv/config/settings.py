@@ -70,15 +70,21 @@ class AnalysisSettings:
     meta_method: Literal["REML", "DL", "FE"]
     knapp_hartung: bool
     fdr_level: float
+    # Concentration markers, each with its declared unit (None when not declared): their
+    # hazard ratio is also reported per doubling of the concentration.
+    doubling_units: dict[str, str | None]
 
     @classmethod
     def from_config(cls, config: dict) -> AnalysisSettings:
-        values = with_defaults(config)["analysis"]
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+        filled = with_defaults(config)
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in filled["analysis"].items()}
         names = {f.name for f in fields(cls)}
         return cls(
             markers=tuple(marker_ids(config)),
             endpoints=tuple(endpoint_ids(config)),
+            doubling_units={
+                m["id"]: m.get("unit") for m in filled["markers"] if m["kind"] == "concentration"
+            },
             **{k: v for k, v in values.items() if k in names},
         )
 

@@ -79,6 +79,18 @@ def marker_text(study: Study, conversions: dict[str, list[str]]) -> str:
     return " ".join(parts)
 
 
+def doubling_text(study: Study) -> str:
+    """The hazard ratio per doubling, for the concentration markers."""
+    markers = study.of_kind("concentration")
+    if not markers:
+        return ""
+    named = a_list([f"{m.label} (in {m.unit})" if m.unit else m.label for m in markers])
+    return (
+        f" For {named}, the hazard ratio per doubling of the concentration (a Cox model of "
+        "its log2, stratified as above) is reported as well."
+    )
+
+
 def methods_paragraphs(
     config: dict,
     settings: AnalysisSettings,
@@ -143,6 +155,7 @@ def methods_paragraphs(
         + " quantiles (likelihood-ratio test "
         "of nonlinearity). Wald, likelihood-ratio and score tests and Harrell's concordance "
         f"are reported. Models with fewer than {s.min_events} events were not fitted."
+        + doubling_text(study)
     )
     missing = (
         "Missing covariates were handled by complete-case analysis."
