@@ -36,8 +36,6 @@ MAX_LINES = 420
 LONG_MODULES = {
     "stats/maxstat.py": "one estimator: the scan, its three p-value corrections and the "
     "cross-validated cutpoint share the scan's sorted statistics",
-    "harmonize/cohort.py": "the harmonizer's steps share one cohort's record frame",
-    "figures/sets.py": "the per-cancer-type and summary figure sets share their selectors",
 }
 
 

@@ -1,10 +1,13 @@
 """Harmonize one cohort: source tables in, canonical patient rows and a ledger out.
 
 The order of steps fixes which reason a record is excluded for: blank rows, blank ids,
-sample types, duplicates and replicates (per table), patients absent from the primary table,
-then per patient a missing cancer type, impossible date sequences, no marker value and no
-follow-up. Anything that cannot be harmonized without guessing stops the cohort with a
-:class:`~markersurv.errors.HarmonizationError` naming cohort, file, column and row.
+sample types, duplicates and replicates (per table, :mod:`~markersurv.harmonize.records`),
+patients absent from the primary table, then per patient a missing cancer type, impossible
+date sequences, no marker value and no follow-up. Fields are parsed by
+:mod:`~markersurv.harmonize.field_parsing`, endpoints from dates derived by
+:mod:`~markersurv.harmonize.endpoints`. Anything that cannot be harmonized without guessing
+stops the cohort with a :class:`~markersurv.errors.HarmonizationError` naming cohort, file,
+column and row.
 """
 
 from __future__ import annotations
@@ -14,21 +17,26 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from markersurv.cohort.references import check_columns, field_references
+from markersurv.cohort.references import FieldRef, check_columns, field_references
 from markersurv.cohort.spec import CohortSpec
 from markersurv.cohort.vocab import Vocabulary
-from markersurv.errors import HarmonizationError, Location, Problem
+from markersurv.errors import HarmonizationError, Problem
 from markersurv.harmonize import fields
-from markersurv.harmonize.ids import normalize_ids
+from markersurv.harmonize.endpoints import endpoints_from_dates
+from markersurv.harmonize.field_parsing import parse_table_fields
 from markersurv.harmonize.ledger import Ledger, build_flow
 from markersurv.harmonize.privacy.identifiers import apply_identifier_policy
 from markersurv.harmonize.privacy.pseudonyms import pseudonymize
+from markersurv.harmonize.records import (
+    ID,
+    REC,
+    drop_unusable,
+    located,
+    one_row_per_patient,
+    source_columns,
+)
 from markersurv.harmonize.standardize import standardize_markers
-from markersurv.ingest.readers import FILE, ROW, SAMPLE, field_columns, read_table
-
-ID = "__id__"
-REC = "__rec__"  # position of a record in its table as read
-DATE_FIELDS = ("diagnosis", "last_contact", "death", "progression", "recurrence")
+from markersurv.ingest.readers import FILE, ROW, read_table
 
 
 @dataclass(frozen=True)
@@ -59,25 +67,6 @@ def patient_columns(settings: Settings) -> list[str]:
     return columns + ["age", "sex", "stage", "stage_group"]
 
 
-def source_columns(frame: pd.DataFrame) -> list[str]:
-    """The columns of a read table as the file has them (no bookkeeping columns)."""
-    return [c for c in field_columns(frame) if c != REC]
-
-
-def blank_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """Rows whose every cell is empty or whitespace (checked column by column, on the rows
-    still blank so far, since most rows are ruled out by their first cell)."""
-    blank = pd.Series(True, index=frame.index)
-    for column in columns:
-        rows = blank[blank].index
-        if rows.empty:
-            break
-        cells = frame.loc[rows, column]
-        empty = cells.isna() | (cells.astype(str).str.strip() == "")
-        blank[rows[~empty.to_numpy()]] = False
-    return blank
-
-
 class CohortHarmonizer:
     """Runs the steps for one cohort; one instance per call of :func:`harmonize_cohort`."""
 
@@ -87,7 +76,6 @@ class CohortHarmonizer:
         self.settings = settings
         self.ledger = Ledger(spec.id, self.public_ids)
         self.counts: dict[str, dict] = {}
-        self.problems: list = []
 
     def public_ids(self, ids: pd.Series) -> pd.Series:
         """Ids as they may appear in outputs: keyed-hash pseudonyms unless the spec allows raw."""
@@ -95,13 +83,24 @@ class CohortHarmonizer:
             return ids
         return pseudonymize(ids, self.spec.id, self.settings.key)
 
-    # -- reading and per-table steps -------------------------------------------------------
-    def where(self, table: str, column: str | None = None) -> dict:
-        shown = self.spec.where(table, column)
-        shown.pop("row")
-        return shown
+    def run(self) -> HarmonizedCohort:
+        """The steps in their order (see the module docstring)."""
+        spec = self.spec
+        refs = field_references(spec, self.vocab)
+        tables = {name: self.read(name) for name in spec.tables}
+        # Columns are checked before any is used, so a misspelt id column is a located error.
+        check_columns(spec, {n: source_columns(t) for n, t in tables.items()}, refs)
+        tables = {
+            name: drop_unusable(spec, self.ledger, name, frame) for name, frame in tables.items()
+        }
+        parsed = self.parse_tables(tables, refs)
+        data = self.join_tables(tables, parsed)
+        data, impossible = self.derive_fields(data, refs)
+        data = self.exclude_patients(data, impossible, tables[spec.primary])
+        return self.outputs(data)
 
     def read(self, name: str) -> pd.DataFrame:
+        """One table's records numbered as read, declared identifier columns dropped."""
         frame = read_table(self.spec, name)
         frame[REC] = np.arange(len(frame))
         self.counts[name] = {
@@ -110,289 +109,35 @@ class CohortHarmonizer:
         }
         return apply_identifier_policy(frame, self.spec, name)
 
-    def drop_unusable(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
-        """Blank rows, blank ids and excluded sample types go to the ledger."""
-        blank = blank_rows(frame, source_columns(frame))
-        self.ledger.exclude(name, frame[blank], "blank_row", "row holds no values")
-        frame = frame[~blank]
-        options = self.spec.tables[name].options
-        raw_ids = (
-            frame[SAMPLE] if options.get("orientation") == "wide" else frame[options["id_column"]]
-        )
-        ids, codes = normalize_ids(raw_ids, options.get("id_normalizer", {}))
-        frame = frame.assign(**{ID: ids.to_numpy()})
-        missing = (frame[ID] == "").to_numpy()
-        written = raw_ids.notna() & (raw_ids.astype(str).str.strip() != "")
-        detail = np.where(
-            written.to_numpy()[missing],
-            "id does not match the id_normalizer's extract pattern",
-            "patient id is blank",
-        )
-        self.ledger.exclude(name, frame[missing], "missing_id", detail)
-        frame, codes = frame[~missing], None if codes is None else codes[~missing]
-        if codes is not None:
-            low, high = options["id_normalizer"]["sample_type"]["keep"]
-            keep = codes.between(low, high).to_numpy()
-            dropped = frame[~keep]
-            detail = [
-                f"sample type {c:02.0f} outside {low:02d}-{high:02d}"
-                if np.isfinite(c)
-                else "sample type code unreadable"
-                for c in codes[~keep]
-            ]
-            self.ledger.exclude(name, dropped, "sample_type_excluded", detail)
-            frame = frame[keep]
-        return frame
-
-    def deduplicate(self, name: str, frame: pd.DataFrame, parsed: pd.DataFrame) -> pd.DataFrame:
-        """One row per patient: exact repeats go to the ledger, replicates are averaged."""
-        value_columns = [c for c in parsed.columns if c not in (ID, REC, ROW, FILE)]
-        repeated = parsed.duplicated(subset=[ID, *value_columns], keep="first").to_numpy()
-        self.ledger.exclude(
-            name,
-            frame[repeated],
-            "duplicate_row",
-            "exact repeat of an earlier row",
-            parsed[ID][repeated],
-            parsed["cancer_type"][repeated].fillna("") if "cancer_type" in parsed else None,
-        )
-        parsed, frame = parsed[~repeated], frame[~repeated]
-        clash = parsed.duplicated(subset=[ID], keep=False).to_numpy()
-        if not clash.any():
-            return parsed
-        policy = self.spec.tables[name].options.get("id_normalizer", {}).get("replicates", "error")
-        group = parsed[clash]
-        numeric = [
-            c
-            for c in value_columns
-            if pd.api.types.is_float_dtype(parsed[c]) and not c.endswith("_below_lod")
-        ]
-        others = [c for c in value_columns if c not in numeric]
-        if policy == "mean" and not group.groupby(ID)[others].nunique(dropna=False).gt(1).any(
-            axis=None
-        ):
-            merged = group.groupby(ID, sort=False).agg(
-                {
-                    **{c: "mean" for c in numeric},
-                    **{c: "first" for c in others},
-                    REC: "first",
-                    ROW: "first",
-                    FILE: "first",
-                }
+    def parse_tables(
+        self, tables: dict[str, pd.DataFrame], refs: list[FieldRef]
+    ) -> dict[str, pd.DataFrame]:
+        """Every field of every table parsed (all problems reported at once), then one row
+        per patient in each table."""
+        spec = self.spec
+        source_names = {r.key: r.column for r in refs}
+        source_names.update({"stage_group": source_names.get("stage", "")})
+        values: dict[str, pd.DataFrame] = {}
+        problems: list[Problem] = []
+        for name, frame in tables.items():
+            table_refs = [r for r in refs if r.table == name]
+            values[name], found = parse_table_fields(
+                spec, self.vocab, self.settings.lod_policy, name, frame, table_refs
             )
-            for c in [c for c in others if c.endswith("_below_lod")]:
-                merged[c] = group.groupby(ID, sort=False)[c].all()
-            extra = group.duplicated(subset=[ID], keep="first").to_numpy()
-            counts = group.groupby(ID)[ID].transform("size")[extra]
-            self.ledger.exclude(
-                name,
-                frame[clash][extra],
-                "replicate_merged",
-                [f"averaged with {n - 1} other row(s) of this patient" for n in counts],
-                group[ID][extra],
-            )
-            return pd.concat([parsed[~clash], merged.reset_index()], ignore_index=True)
-        first_id = group[ID].iloc[0]
-        rows = group[group[ID] == first_id]
-        differing = sorted(
-            {
-                self.source_columns.get(c.removesuffix("_below_lod").removesuffix("_source"), c)
-                for c in value_columns
-                if rows[c].nunique(dropna=False) > 1
-            }
-        )
-        raise HarmonizationError(
-            Problem(
-                f"the same patient appears in {len(rows)} rows with conflicting values "
-                f"({len(set(group[ID]))} patient(s) affected)",
-                Location(
-                    **{
-                        **self.where(name, ", ".join(differing)),
-                        "file": ", ".join(dict.fromkeys(rows[FILE])),
-                    },
-                    row=", ".join(rows[ROW]),
-                ),
-                expected="one row per patient, or identical repeats",
-                found=f"rows {', '.join(rows[ROW])} differ in {differing}",
-                hint="Remove the wrong row, or, for assay replicates, set "
-                "`id_normalizer: {replicates: mean}` on this table",
-            )
-        )
-
-    # -- field parsing ------------------------------------------------------------------------
-    def parse_table_fields(self, name: str, frame: pd.DataFrame, refs) -> pd.DataFrame:
-        """Parsed values of every field read from this table, aligned with ``frame``."""
-        spec, missing = self.spec, self.spec.missing_tokens
-        table_opts = spec.tables[name].options
-        tokens = (*missing, *table_opts.get("missing_tokens", []))
-        out = pd.DataFrame(
-            {
-                ID: frame[ID].to_numpy(),
-                REC: frame[REC].to_numpy(),
-                ROW: frame[ROW].to_numpy(),
-                FILE: frame[FILE].to_numpy(),
-            },
-            index=frame.index,
-        )
-        for ref in refs:
-            try:
-                out = out.assign(**self.parse_field(ref, frame, table_opts, tokens))
-            except HarmonizationError as error:
-                # Keep going so that one pass reports every field's problem.
-                self.problems.extend(error.problems)
-        return out
-
-    def parse_field(self, ref, frame: pd.DataFrame, table_opts: dict, tokens) -> dict:
-        """Parsed column(s) of one field reference, by parsed-column name."""
-        where = self.where(ref.table, ref.column)
-        cells = frame[[ref.column, ROW, FILE]]
-        kind, declared, vocab = ref.kind, ref.declared, self.vocab
-        if kind == "cancer_type":
-            return {
-                "cancer_type": fields.cancer_type_codes(
-                    cells, ref.column, where, declared.value_map, vocab, tokens
-                )
-            }
-        if kind in ("sex", "event"):
-            return {
-                ref.key: fields.coded_values(
-                    cells,
-                    ref.column,
-                    where,
-                    declared.value_map,
-                    vocab.codings[kind],
-                    tokens,
-                    ref.key,
-                )
-            }
-        if kind == "stage":
-            stage, group = fields.stage_values(
-                cells, ref.column, where, declared.value_map, vocab, tokens
-            )
-            return {"stage": stage, "stage_group": group}
-        if kind == "age":
-            return {
-                "age": fields.numeric_values(
-                    cells, ref.column, where, table_opts, tokens, "age in years", 0, 120
-                )
-            }
-        if kind == "date":
-            return {ref.key: fields.date_values(cells, ref.column, where, declared.formats, tokens)}
-        if kind == "duration":
-            return {
-                ref.key: fields.duration_months(
-                    cells, ref.column, where, table_opts, declared.unit, tokens
-                )
-            }
-        value, below, source = fields.marker_values(
-            cells,
-            ref.column,
-            where,
-            table_opts,
-            declared.value_map,
-            declared.lod,
-            ref.scale,
-            vocab,
-            declared.lod_policy or self.settings.lod_policy,
-            tokens,
-            declared.below_lod_tokens,
-        )
-        return {ref.key: value, f"{ref.key}_below_lod": below, f"{ref.key}_source": source}
-
-    # -- patient-level steps -----------------------------------------------------------------
-    def endpoints_from_dates(
-        self, data: pd.DataFrame, patients_frame: pd.DataFrame
-    ) -> tuple[pd.DataFrame, np.ndarray]:
-        """Durations in months from dates; rows with impossible sequences flagged."""
-        diagnosis = data.get("date:diagnosis")
-        impossible = np.zeros(len(data), dtype=bool)
-        if diagnosis is None:
-            return data, impossible
-        dated = [
-            c
-            for c in data.columns
-            if c.startswith("date:") and c not in ("date:diagnosis", "date:birth")
-        ]
-        for column in dated:
-            impossible |= (data[column] < diagnosis).fillna(False).to_numpy()
-        for endpoint, declared in self.spec.endpoints.items():
-            if not declared.from_dates:
-                continue
-            event_dates = data[
-                [f"date:{d}" for d in declared.event_dates if f"date:{d}" in data]
-            ].min(axis=1)
-            censor = data.get("date:last_contact", pd.Series(pd.NaT, index=data.index))
-            end = event_dates.fillna(censor)
-            data[f"{endpoint}_time"] = (end - diagnosis).dt.days / fields.DAYS_PER_MONTH
-            data[f"{endpoint}_event"] = np.where(
-                end.isna(), np.nan, event_dates.notna().astype(float)
-            )
-            status = f"{endpoint}_event_status"
-            if status in data:
-                claimed = (pd.to_numeric(data[status], errors="coerce") == 1) & event_dates.isna()
-                if claimed.any():
-                    first = data[claimed].iloc[0]
-                    table = self.spec.table_of(declared.event)
-                    raise HarmonizationError.at(
-                        f"{endpoint} status says event but no event date is given in "
-                        f"{int(claimed.sum())} row(s)"
-                        + ("" if table == self.spec.primary else f" (status in table {table!r})"),
-                        row=first[ROW],
-                        expected=f"one of the dates {list(declared.event_dates)}",
-                        found="all empty",
-                        hint="Add the date or correct the status",
-                        **{
-                            **self.where(self.spec.primary, declared.event.column),
-                            "file": first[FILE],
-                        },
-                    )
-        return data, impossible
-
-    def choose_marker_sources(self, data: pd.DataFrame) -> pd.DataFrame:
-        """First non-missing source of each marker, with its scale recorded."""
-        n = len(data)
-        for marker in self.settings.markers:
-            value, source = np.full(n, np.nan), np.full(n, np.nan)
-            below, taken = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-            scale = np.full(n, None, dtype=object)
-            for key, scale_name in self.marker_keys.get(marker, []):
-                flagged = (
-                    data[f"{key}_below_lod"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-                )
-                take = (data[key].notna().to_numpy() | flagged) & ~taken
-                value[take] = data[key].to_numpy(dtype=float)[take]
-                source[take] = data[f"{key}_source"].to_numpy(dtype=float)[take]
-                below[take] = flagged[take]
-                scale[take] = scale_name
-                taken |= take
-            data[marker], data[f"{marker}_source"] = value, source
-            data[f"{marker}_below_lod"], data[f"{marker}_scale"] = below, scale
-        return data
-
-    def run(self) -> HarmonizedCohort:
-        spec, settings = self.spec, self.settings
-        refs = field_references(spec, self.vocab)
-        tables = {name: self.read(name) for name in spec.tables}
-        # Columns are checked before any is used, so a misspelt id column is a located error.
-        check_columns(spec, {n: source_columns(t) for n, t in tables.items()}, refs)
-        tables = {name: self.drop_unusable(name, frame) for name, frame in tables.items()}
-        self.source_columns = {r.key: r.column for r in refs}
-        self.source_columns.update({"stage_group": self.source_columns.get("stage", "")})
-        self.marker_keys: dict[str, list[tuple[str, str]]] = {}
-        for ref in refs:
-            if ref.kind == "marker":
-                self.marker_keys.setdefault(ref.marker, []).append(
-                    (ref.key, ref.scale.output_scale)
-                )
-        values = {
-            name: self.parse_table_fields(name, frame, [r for r in refs if r.table == name])
-            for name, frame in tables.items()
+            problems += found
+        if problems:
+            raise HarmonizationError(*problems)
+        return {
+            name: one_row_per_patient(spec, self.ledger, name, tables[name], v, source_names)
+            for name, v in values.items()
         }
-        if self.problems:
-            raise HarmonizationError(*self.problems)
-        parsed = {name: self.deduplicate(name, tables[name], v) for name, v in values.items()}
 
-        primary = spec.primary
+    def join_tables(
+        self, tables: dict[str, pd.DataFrame], parsed: dict[str, pd.DataFrame]
+    ) -> pd.DataFrame:
+        """The other tables joined to the primary one; their patients absent from it go to
+        the ledger."""
+        spec, primary = self.spec, self.spec.primary
         data = parsed[primary].set_index(ID, drop=False)
         for name in list(spec.tables)[1:]:
             other = parsed[name].set_index(ID)
@@ -407,17 +152,56 @@ class CohortHarmonizer:
             )
             joined = other.drop(columns=[REC, ROW, FILE])[~absent]
             data = data.join(joined, how="left")
-        data = data.reset_index(drop=True)
+        return data.reset_index(drop=True)
+
+    def derive_fields(
+        self, data: pd.DataFrame, refs: list[FieldRef]
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """A constant cancer type, endpoints from dates, each marker from its sources and age
+        from the birth date; rows with a date before the diagnosis flagged."""
+        spec = self.spec
         if spec.cancer_type.constant is not None:
             data["cancer_type"] = self.constant_cancer_type()
-        data, impossible = self.endpoints_from_dates(data, tables[primary])
-        data = self.choose_marker_sources(data)
+        data, impossible = endpoints_from_dates(spec, data)
+        data = self.choose_marker_sources(data, refs)
         if spec.age is not None and spec.age.birth_date is not None:
             age = (data["date:diagnosis"] - data["date:birth"]).dt.days / 365.25
             data["age"] = age
+        return data, impossible
 
+    def choose_marker_sources(self, data: pd.DataFrame, refs: list[FieldRef]) -> pd.DataFrame:
+        """First non-missing source of each marker, with its scale recorded."""
+        marker_keys: dict[str, list[tuple[str, str]]] = {}
+        for ref in refs:
+            if ref.kind == "marker":
+                marker_keys.setdefault(ref.marker, []).append((ref.key, ref.scale.output_scale))
+        n = len(data)
+        for marker in self.settings.markers:
+            value, source = np.full(n, np.nan), np.full(n, np.nan)
+            below, taken = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+            scale = np.full(n, None, dtype=object)
+            for key, scale_name in marker_keys.get(marker, []):
+                flagged = (
+                    data[f"{key}_below_lod"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+                )
+                take = (data[key].notna().to_numpy() | flagged) & ~taken
+                value[take] = data[key].to_numpy(dtype=float)[take]
+                source[take] = data[f"{key}_source"].to_numpy(dtype=float)[take]
+                below[take] = flagged[take]
+                scale[take] = scale_name
+                taken |= take
+            data[marker], data[f"{marker}_source"] = value, source
+            data[f"{marker}_below_lod"], data[f"{marker}_scale"] = below, scale
+        return data
+
+    def exclude_patients(
+        self, data: pd.DataFrame, impossible: np.ndarray, primary_frame: pd.DataFrame
+    ) -> pd.DataFrame:
+        """Patients without a cancer type, with impossible dates, without a marker value or
+        without follow-up go to the ledger, for the first of these reasons."""
+        settings, primary = self.settings, self.spec.primary
         ids = data[ID]
-        primary_rows = tables[primary].set_index(REC)
+        primary_rows = primary_frame.set_index(REC)
         cancer = data["cancer_type"].fillna("")
         steps = [
             ("missing_cancer_type", data["cancer_type"].isna().to_numpy(), "cancer type missing"),
@@ -448,7 +232,11 @@ class CohortHarmonizer:
                 primary, primary_rows.loc[data[REC][hit]], reason, detail, ids[hit], cancer[hit]
             )
             keep &= ~mask
-        data = data[keep].reset_index(drop=True)
+        return data[keep].reset_index(drop=True)
+
+    def outputs(self, data: pd.DataFrame) -> HarmonizedCohort:
+        """The patient table, the ledger's exclusions, the flow counts and the marker QC."""
+        spec, settings = self.spec, self.settings
         patient_ids = self.public_ids(data[ID])
         patients = self.canonical_table(data, patient_ids)
         exclusions = self.ledger.frame()
@@ -499,7 +287,9 @@ class CohortHarmonizer:
         out["sex"] = data.get("sex", np.nan)
         out["stage"] = data.get("stage", np.nan)
         out["stage_group"] = data.get("stage_group", np.nan)
-        out = standardize_markers(out, settings.markers, self.vocab, self.where(self.spec.primary))
+        out = standardize_markers(
+            out, settings.markers, self.vocab, located(self.spec, self.spec.primary)
+        )
         return (
             out[patient_columns(settings)]
             .sort_values(["cancer_type", "patient_id"], kind="mergesort")
