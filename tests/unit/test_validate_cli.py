@@ -137,3 +137,25 @@ def test_the_installed_command(tmp_path):
         check=False,
     )
     assert ok.returncode == 0 and ok.stdout.strip().endswith("1 patients, excluded 0")
+
+
+def test_without_a_config_the_spec_names_its_markers_and_endpoints(tmp_path, capsys):
+    # No marker or endpoint is assumed: a spec that maps PFS only is validated for PFS (an
+    # assumed OS would leave every patient without follow-up).
+    pfs = {"time": {"column": "os_days", "unit": "days"}, "event": {"column": "os_status"}}
+    spec_path = write_cohort(
+        tmp_path,
+        placeholder_spec(endpoints={"pfs": pfs}),
+        clinical(["P1", "2", "10", "1"], ["P2", "3", "5", "0"]),
+    )
+    args = [
+        "validate",
+        str(spec_path),
+        "--config",
+        str(tmp_path / "absent.yaml"),
+        "--data-dir",
+        f"data={tmp_path}",
+    ]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "ok: 2 patients" in out

@@ -45,6 +45,14 @@ def validate_spec(spec_path: str, config: dict, read_values: bool = True) -> dic
     """Check one spec; returns a summary, raises with every problem found."""
     settings = HarmonizeSettings.from_config(config)
     spec, problems = read_cohort_spec(spec_path, settings.data_dirs)
+    if not config["markers"] and not problems:
+        # Without an analysis config, the markers and endpoints are those the spec maps.
+        config = {
+            **config,
+            "markers": [{"id": m, "label": m} for m in spec.markers],
+            "endpoints": [{"id": e, "label": e} for e in spec.endpoints],
+        }
+        settings = HarmonizeSettings.from_config(config)
     vocab = Vocabulary.load(settings.vocabulary_dir)
     problems += header_problems(spec, vocab)
     if problems:
@@ -92,7 +100,7 @@ def load_cli_config(args) -> dict:
     config = (
         yaml.safe_load(Path(args.config).read_text())
         if Path(args.config).exists()
-        else {"markers": [{"id": "il6"}, {"id": "pstat3"}], "endpoints": [{"id": "os"}]}
+        else {"markers": [], "endpoints": []}
     )
     config = with_defaults(config)
     data_dirs = dict(config["data_dirs"])
