@@ -385,8 +385,11 @@ analyse_marker <- function(keys, data, stratum, marker, endpoint, cutpoints) {
   for (name in names(clinical)) {
     fit_model(keys, "clinical", "none", tm, ev, clinical[[name]], name, stratum)
   }
-  fit_model(keys, "adjusted", "none", tm, ev, cbind(z, as.matrix(clinical)),
-            c(z_name, names(clinical)), stratum)
+  # A covariate recorded for no patient here, or with one value for all, is left out.
+  varies <- vapply(clinical, function(v) length(unique(v[!is.na(v)])) > 1, logical(1))
+  kept <- names(clinical)[varies]
+  fit_model(keys, "adjusted", "none", tm, ev, cbind(z, as.matrix(clinical[kept])),
+            c(z_name, kept), stratum)
   spline_rows(keys, tm, ev, z, z_name, stratum, linear)
 }
 

@@ -205,6 +205,10 @@ def stage_never_recorded():
     return simulated().assign(stage=None, stage_group=None)
 
 
+def one_sex():
+    return simulated().assign(sex="female")
+
+
 DATASETS = {
     "all censored": all_censored,
     "all events at one time": all_events_at_one_time,
@@ -219,6 +223,7 @@ DATASETS = {
     "marker group without events": group_without_events,
     "fewer events than min_events": fewer_events_than_min_events,
     "stage never recorded": stage_never_recorded,
+    "one sex": one_sex,
 }
 IMPUTED = ("constant marker (z missing)", "cohort with one patient", "stage never recorded")
 
@@ -481,13 +486,27 @@ def test_fewer_events_than_min_events_refuse_every_model():
     assert tables["added_value"]["status"].eq("not_estimable").all()
 
 
-def test_stage_never_recorded_refuses_models_with_stage():
+def test_stage_never_recorded_refuses_its_own_model_and_adjusts_without_it():
     rows = cox_rows("stage never recorded", model="clinical", term="stage_group")
     assert rows["status"].eq("not_estimable").all()
     assert rows["note"].str.endswith("no patient has a value of stage_group").all()
-    assert cox_rows("stage never recorded", model="adjusted")["status"].eq("not_estimable").all()
+    # The adjusted model uses what the cohorts recorded and says what it left out.
+    adjusted = cox_rows("stage never recorded", model="adjusted")
+    assert set(adjusted["term"]) == {"il6_z", "pstat3_z", "age", "sex"}
+    assert adjusted["status"].isin(["ok", "warning"]).all()
+    assert adjusted["note"].str.contains("adjusted without stage_group (not recorded)", regex=False).all()
+    assert adjusted["ph_p"].notna().all()
     age = cox_rows("stage never recorded", model="clinical", term="age")
     assert age["status"].isin(["ok", "warning"]).all()
+
+
+def test_a_covariate_constant_in_an_analysis_is_left_out_of_its_adjusted_model():
+    # Every patient female (as in breast cancer): sex adjusts for nothing.
+    adjusted = cox_rows("one sex", model="adjusted")
+    assert "sex" not in set(adjusted["term"])
+    assert adjusted["note"].str.contains("sex (the same for every patient)", regex=False).all()
+    assert adjusted["status"].isin(["ok", "warning"]).all()
+    assert adjusted["ph_p"].notna().all()
 
 
 def status_summary() -> pd.DataFrame:

@@ -20,6 +20,8 @@ from markersurv.analysis.cox_models import (
     fit_model,
     lr_statistic,
     rcs_basis,
+    usable_covariates,
+    with_note,
 )
 from markersurv.analysis.groups import LABELS, joint_groups, joint_labels, marker_groups
 from markersurv.analysis.imputation import imputed_adjusted_rows
@@ -216,13 +218,15 @@ def analyse_marker(
         outcome = fit_model("clinical", time, event, covariates[[name]], strata, settings)
         tables.add("cox", keys, outcome.rows)
         tables.add("ph", keys, outcome.ph_rows)
-    adjusted_x = pd.concat([z, covariates], axis=1)
+    kept, left_out = usable_covariates(covariates)
+    adjusted_x = pd.concat([z, covariates[kept]], axis=1)
     if settings.missing_covariates == "multiple_imputation":
-        tables.add("cox", keys, imputed_adjusted_rows(time, event, adjusted_x, strata, settings))
+        rows = imputed_adjusted_rows(time, event, adjusted_x, strata, settings)
     else:
         adjusted = fit_model("adjusted", time, event, adjusted_x, strata, settings)
-        tables.add("cox", keys, adjusted.rows)
+        rows = adjusted.rows
         tables.add("ph", keys, adjusted.ph_rows)
+    tables.add("cox", keys, [with_note(row, left_out) for row in rows])
     if keys["cohort"] == ALL:
         tables.add(
             "added_value", keys, [added_value_row(time, event, z, covariates, strata, settings)]

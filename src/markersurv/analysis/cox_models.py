@@ -57,6 +57,30 @@ def covariate_columns(data: pd.DataFrame, names) -> pd.DataFrame:
     return out
 
 
+def usable_covariates(covariates: pd.DataFrame) -> tuple[list[str], str]:
+    """The covariates an adjusted model can use here, and a note naming those left out: a
+    covariate recorded for no patient of the analysis, or with one value for all of them
+    (sex in breast cancer), adjusts for nothing and would make the model not estimable."""
+    kept, reasons = [], []
+    for name in covariates.columns:
+        values = covariates[name].dropna()
+        if values.empty:
+            reasons.append(f"{name} (not recorded)")
+        elif values.nunique() == 1:
+            reasons.append(f"{name} (the same for every patient)")
+        else:
+            kept.append(name)
+    note = f"adjusted without {', '.join(reasons)}" if reasons else ""
+    return kept, note
+
+
+def with_note(row: dict, note: str) -> dict:
+    """``row`` with ``note`` added to its notes (unchanged when ``note`` is empty)."""
+    if not note:
+        return row
+    return {**row, "note": "; ".join(n for n in (row["note"], note) if n)}
+
+
 def rcs_basis(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
     """Restricted cubic spline basis (linear term plus k-2 cubic terms), as Harrell's
     ``rcspline.eval(x, knots, inclx=TRUE, norm=2)``.
