@@ -13,8 +13,6 @@ from sklearn.model_selection import KFold
 
 from markersurv.stats.maxstat import (
     CutpointError,
-    _candidate_splits,
-    _subset_sum_probabilities,
     cross_validated_cutpoint,
     integer_scores,
     logrank_scores,
@@ -23,6 +21,8 @@ from markersurv.stats.maxstat import (
     p_hothorn_lausen,
     p_lausen94,
 )
+from markersurv.stats.maxstat.hothorn_lausen import _subset_sum_probabilities
+from markersurv.stats.maxstat.scan import candidate_splits
 from tests.r_bridge import run_r
 from tests.tcga_data import case_or_skip, pstat3_os, tcga_dir_or_none
 
@@ -286,7 +286,7 @@ def test_hothorn_lausen_beyond_r_overflow_is_exact_and_finite():
 def test_hothorn_lausen_large_n_is_finite_monotone_and_bounded(n):
     data = synthetic(n, n, 0.2)
     scores = integer_scores(logrank_scores(data["time"], data["event"]))
-    m = _candidate_splits(np.sort(data["x"].to_numpy()), 0.1, 0.9)
+    m = candidate_splits(np.sort(data["x"].to_numpy()), 0.1, 0.9)
     b_grid = np.linspace(1.0, 8.0, 36)
     p = np.array([p_hothorn_lausen(b, scores, m)[0] for b in b_grid])
     assert np.isfinite(p).all()

@@ -1,0 +1,189 @@
+"""The Hothorn-Lausen (2003) p-value of a maximally selected statistic on integer scores.
+
+maxstat's ``pmaxstat`` on probabilities instead of factorial-scaled counts, so nothing
+overflows for n > 170; above ``HL_EXACT_BUDGET`` the exact permutation marginals give way
+to their normal approximations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+from scipy.stats import norm
+
+from markersurv.stats.maxstat.scan import CutpointError, r_sum
+
+HLMethod = Literal["auto", "exact", "normal"]
+
+# Cell updates of the exact shift algorithm allowed by hl_method="auto" (a few seconds).
+HL_EXACT_BUDGET = 1.5e9
+
+
+def integer_scores(scores: np.ndarray) -> np.ndarray:
+    """maxstat's integer version of the scores for the Hothorn-Lausen distribution.
+
+    Integer scores are kept; scores whose fractional parts are all 0 or 0.5 are doubled;
+    otherwise the scores are shifted to a minimum of 0 and rescaled to a maximum of n, then
+    rounded (``maxstat(..., iscores = TRUE)``).
+    """
+    s = np.asarray(scores, dtype=float)
+    frac = s - np.floor(s)
+    if frac.sum() == 0:
+        return s
+    if np.all(frac[frac != 0] == 0.5):
+        return 2 * s
+    s = s - s.min()
+    return np.round(s * s.size / s.max())
+
+
+def _subset_sum_probabilities(scores: np.ndarray, max_size: int) -> np.ndarray:
+    """P[m, s]: probability that m scores drawn without replacement sum to s (m <= max_size).
+
+    The shift algorithm of Streitberg and Roehmel on probabilities: adding element j,
+    P_j[m, s] = (1 - m/j) P_{j-1}[m, s] + (m/j) P_{j-1}[m-1, s - a_j].
+    """
+    a = np.sort(scores.astype(np.int64))
+    total = int(a.sum())
+    prob = np.zeros((max_size + 1, total + 1))
+    prob[0, 0] = 1.0
+    reach = 0
+    for j, aj in enumerate(a, start=1):
+        top = min(j, max_size)
+        reach += int(aj)
+        frac = np.arange(1, top + 1) / j
+        moved = prob[:top, : reach + 1 - aj] * frac[:, None]
+        prob[1 : top + 1, : reach + 1] *= (1 - frac)[:, None]
+        prob[1 : top + 1, aj : reach + 1] += moved
+    return prob
+
+
+def _hl_moments(a: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n = a.size
+    total = r_sum(a)
+    expect = sizes / n * total
+    var = sizes * (n - sizes) / (float(n) ** 2 * (n - 1)) * (n * r_sum(a**2) - total**2)
+    return expect, var
+
+
+def p_hothorn_lausen(
+    statistic: float, scores, m: Sequence[float], *, method: HLMethod = "auto"
+) -> tuple[float, str]:
+    """Hothorn-Lausen bound for a maximally selected rank statistic with integer scores.
+
+    Reproduces maxstat's ``pmaxstat`` (an upper bound on P(max |S_m| > b) built from the exact
+    permutation distributions of the linear statistics S_m and the overlap of consecutive
+    exceedances), computed on probabilities so that no factorial overflows.
+
+    Parameters
+    ----------
+    statistic : float
+        Maximally selected statistic b computed on the same integer scores.
+    scores : array-like of int
+        Integer scores of all n observations (see ``integer_scores``).
+    m : sequence of float
+        Low-group sizes of the candidate cutpoints, increasing.
+    method : {"auto", "exact", "normal"}
+        ``"exact"`` uses the exact permutation distributions (cost about n^2 times the sum of
+        the scores); ``"normal"`` their normal approximations on the integer lattice with a
+        continuity correction; ``"auto"`` uses the exact one within ``HL_EXACT_BUDGET``.
+
+    Returns
+    -------
+    (float, str)
+        The p-value (capped at 1, as R) and the method used.
+
+    Notes
+    -----
+    The bound only removes paths that exceed at two consecutive cutpoints by more than one
+    score step, so it loosens as n grows (roughly like sqrt(n) * phi(b)); for large n the
+    exact Gaussian p-value is the sharper answer. On simulated data with n = 60 to 250 the
+    normal approximation was 7 to 60 percent above the exact bound (further in the tails and
+    for smaller n, so conservative there), and it is monotone in b.
+
+    References
+    ----------
+    Hothorn T, Lausen B (2003). On the exact distribution of maximally selected rank
+    statistics. Computational Statistics & Data Analysis 43:121-137.
+    Streitberg B, Roehmel J (1986). Exact distributions for permutation and rank tests: an
+    introduction to some recently published algorithms. Statistical Software Newsletter 12:10-17.
+    """
+    a = np.asarray(scores, dtype=float)
+    if not np.all(np.round(a) == a):
+        raise CutpointError("the Hothorn-Lausen p-value needs integer scores")
+    a = a - a.min()
+    n = a.size
+    m = np.asarray(m, dtype=float)
+    b = float(statistic)
+    if method not in ("auto", "exact", "normal"):
+        raise ValueError(f"method must be 'auto', 'exact' or 'normal'; found {method!r}")
+    max_size = int(m.max())
+    work = n * max_size * (a.sum() + 1) / 2
+    if method == "auto":
+        method = "exact" if work <= HL_EXACT_BUDGET else "normal"
+    if m.size == 1:
+        return _hl_single(b, a, int(m[0]), method), method
+    first = int(m.min())
+    sizes = np.arange(first, max_size + 1, dtype=float)
+    expect, var = _hl_moments(a, sizes)
+    if method == "exact":
+        row_sums = _hl_rows_exact(b, a, sizes, expect, var)
+    else:
+        row_sums = _hl_rows_normal(b, a, expect, var)
+    p = float(np.sum(row_sums[np.searchsorted(sizes, m)]))
+    return min(max(p, 0.0), 1.0), method
+
+
+def _hl_rows_exact(b, a, sizes, expect, var) -> np.ndarray:
+    """Exceedance mass of each row minus the mass already exceeding at the row before."""
+    # maxstat's count matrix starts at sum 1: subsets summing to 0 never count as exceeding.
+    prob = _subset_sum_probabilities(a, int(sizes[-1]))[int(sizes[0]) :, 1:]
+    s = np.arange(1, prob.shape[1] + 1, dtype=float)
+    stat = np.abs((s[None, :] - expect[:, None]) / np.sqrt(var)[:, None])
+    exceed = (stat > b) & (prob > 0)
+    mass = np.where(exceed, prob, 0.0)
+    row_sums = mass.sum(axis=1)
+    amax = int(a.max())
+    # A path below the mean that exceeds at size i and would still exceed after adding the
+    # largest score exceeds at i+1 too; above the mean the same holds with the smallest score
+    # (0 after shifting). maxstat subtracts those paths from row i+1.
+    below = exceed[:-1] & (s[None, :] < expect[:-1, None])
+    next_exceed_shifted = np.zeros_like(exceed[1:])
+    if amax < exceed.shape[1]:
+        next_exceed_shifted[:, : exceed.shape[1] - amax] = exceed[1:, amax:]
+    above = exceed[:-1] & (s[None, :] > expect[:-1, None]) & exceed[1:]
+    overlap = np.where((below & next_exceed_shifted) | above, mass[:-1], 0.0).sum(axis=1)
+    row_sums[1:] -= overlap
+    return row_sums
+
+
+def _lattice_cdf(c, expect, sd):
+    return norm.cdf((np.floor(c) + 0.5 - expect) / sd)
+
+
+def _hl_rows_normal(b, a, expect, var) -> np.ndarray:
+    """``_hl_rows_exact`` with each S_m replaced by a continuity-corrected lattice normal."""
+    sd = np.sqrt(var)
+    low_edge = np.ceil(expect - b * sd) - 1
+    high_edge = np.floor(expect + b * sd) + 1
+    row_sums = _lattice_cdf(low_edge, expect, sd) + norm.sf(
+        (np.floor(high_edge - 1) + 0.5 - expect) / sd
+    )
+    amax = float(a.max())
+    below = _lattice_cdf(np.minimum(low_edge[:-1], low_edge[1:] - amax), expect[:-1], sd[:-1])
+    above = norm.sf((np.maximum(high_edge[:-1], high_edge[1:]) - 1 + 0.5 - expect[:-1]) / sd[:-1])
+    row_sums[1:] -= below + above
+    return row_sums
+
+
+def _hl_single(b: float, a: np.ndarray, size: int, method: str) -> float:
+    """Two-sided permutation p-value of a single split, P(|S - E| >= |s - E|)."""
+    expect, var = _hl_moments(a, np.array([float(size)]))
+    observed = b * np.sqrt(var[0])
+    if method == "exact":
+        prob = _subset_sum_probabilities(a, size)[size]
+        dev = np.abs(np.arange(prob.size) - expect[0])
+        # b * sqrt(var) gives back the observed |s - E| only up to rounding.
+        return float(min(1.0, prob[dev >= observed * (1 - 1e-12)].sum()))
+    return float(min(1.0, 2 * norm.sf((observed - 0.5) / np.sqrt(var[0]))))
