@@ -68,12 +68,19 @@ def test_blank_header_row(tmp_path, content):
     assert "header row (row 1) is blank" in error.problems[0].message
 
 
-def test_header_only_file_gives_no_patients_and_consistent_flow(tmp_path):
-    write_rows(tmp_path / "clinical.csv", [HEADER])
-    result = harmonize_path(write_spec(tmp_path, spec_for("clinical.csv")))
-    assert result.patients.empty and result.exclusions.empty
-    assert result.flow["tables"]["clinical"]["records"] == 0
-    check_ledger(result, {"clinical": 0})
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_header_only_file_is_an_error_naming_the_file(tmp_path, fmt):
+    write_rows(tmp_path / f"clinical.{fmt}", [HEADER], fmt)
+    error = input_error(tmp_path, spec_for(f"clinical.{fmt}"))
+    assert "no data rows" in error.problems[0].message
+
+
+def test_header_only_file_among_several_is_named(tmp_path):
+    write_rows(tmp_path / "site_a.csv", [HEADER, *ROWS])
+    write_rows(tmp_path / "site_b.csv", [HEADER])
+    with pytest.raises(InputFileError, match="no data rows") as info:
+        harmonize_path(write_spec(tmp_path, spec_for("site_*.csv")))
+    assert info.value.problems[0].where.file == "site_b.csv"
 
 
 def test_header_row_below_the_end_of_the_file(tmp_path):

@@ -159,3 +159,32 @@ def test_without_a_config_the_spec_names_its_markers_and_endpoints(tmp_path, cap
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "ok: 2 patients" in out
+
+
+def test_two_specs_with_one_cohort_id_are_refused(tmp_path, capsys):
+    first = write_cohort(tmp_path / "a", placeholder_spec("same"), {})
+    second = write_cohort(tmp_path / "b", placeholder_spec("same"), {})
+    write_cohort(tmp_path, placeholder_spec("same"), clinical(["P1", "2", "10", "1"]))
+    assert run_validate(tmp_path, first, second) == 1
+    captured = capsys.readouterr()
+    assert f"{first}: ok" in captured.out
+    assert f"{second}: INVALID" in captured.err
+    assert "cohort id 'same' is used by two specs" in captured.err and str(first) in captured.err
+
+
+def test_header_only_table_is_invalid_not_zero_patients(tmp_path, capsys):
+    spec_path = write_cohort(tmp_path, placeholder_spec(), clinical())
+    assert run_validate(tmp_path, spec_path) == 1
+    captured = capsys.readouterr()
+    assert "0 patients" not in captured.out
+    assert "file '{data}/clinical.csv': the table has no data rows" in captured.err
+
+
+def test_every_record_excluded_is_invalid(tmp_path, capsys):
+    spec_path = write_cohort(
+        tmp_path, placeholder_spec(), clinical(["P1", "", "10", "1"], ["P2", "2", "", ""])
+    )
+    assert run_validate(tmp_path, spec_path) == 1
+    err = capsys.readouterr().err
+    assert "no patient is left" in err
+    assert "'no_follow_up': 1" in err and "'no_marker_value': 1" in err

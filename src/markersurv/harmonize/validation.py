@@ -7,13 +7,18 @@ import argparse
 import sys
 from pathlib import Path
 
-import yaml
-
 from markersurv.cohort.references import check_columns, read_field_references
-from markersurv.cohort.spec import read_cohort_spec
+from markersurv.cohort.spec import read_cohort_spec, read_yaml
 from markersurv.cohort.vocab import Vocabulary
 from markersurv.config.settings import HarmonizeSettings, with_defaults
-from markersurv.errors import InputFileError, MarkersurvError, Problem
+from markersurv.errors import (
+    CohortSpecError,
+    ConfigError,
+    InputFileError,
+    Location,
+    MarkersurvError,
+    Problem,
+)
 from markersurv.harmonize.cohort import Settings, harmonize_cohort
 from markersurv.ingest.readers import read_columns
 
@@ -68,10 +73,21 @@ def validate_spec(spec_path: str, config: dict, read_values: bool = True) -> dic
             settings.markers, settings.endpoints, settings.lod_policy, b"validation-only"
         )
         result = harmonize_cohort(spec, vocab, harmonizer)
-        summary["patients"] = len(result.patients)
-        summary["excluded"] = {
+        excluded = {
             k: int(v) for k, v in result.exclusions["reason"].value_counts().sort_index().items()
         }
+        if result.patients.empty:
+            raise CohortSpecError(
+                Problem(
+                    "no patient is left after harmonization",
+                    Location(cohort=spec.id, file=spec_path),
+                    expected="at least one patient with a marker value and follow-up",
+                    found=f"every record excluded: {excluded}",
+                    hint="Check the columns the spec maps and the exclusion reasons",
+                )
+            )
+        summary["patients"] = len(result.patients)
+        summary["excluded"] = excluded
     return summary
 
 
@@ -98,7 +114,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_cli_config(args) -> dict:
     config = (
-        yaml.safe_load(Path(args.config).read_text())
+        read_yaml(args.config, ConfigError)
         if Path(args.config).exists()
         else {"markers": [], "endpoints": []}
     )
@@ -110,12 +126,31 @@ def load_cli_config(args) -> dict:
     return {**config, "data_dirs": data_dirs}
 
 
+def duplicate_id(summary: dict, seen: dict[str, str]) -> CohortSpecError | None:
+    """The error for a cohort id that an earlier spec of the same run already uses."""
+    cohort, spec_path = summary["cohort"], summary["spec"]
+    if cohort not in seen:
+        seen[cohort] = spec_path
+        return None
+    return CohortSpecError(
+        Problem(
+            f"cohort id {cohort!r} is used by two specs",
+            Location(cohort=cohort, file=spec_path),
+            found=f"also in {seen[cohort]}",
+            hint="Give each cohort a unique `id`",
+        )
+    )
+
+
 def run(args) -> int:
     config = load_cli_config(args)
     failed = 0
+    seen: dict[str, str] = {}
     for spec_path in args.specs:
         try:
             summary = validate_spec(spec_path, config, read_values=not args.headers_only)
+            if (error := duplicate_id(summary, seen)) is not None:
+                raise error
         except MarkersurvError as error:
             failed += 1
             print(f"{spec_path}: INVALID\n{error}", file=sys.stderr)

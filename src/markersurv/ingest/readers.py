@@ -398,6 +398,11 @@ def read_table(spec: CohortSpec, name: str) -> pd.DataFrame:
     """All records of one declared table, stacked over its files, with file and row columns."""
     table = spec.tables[name]
     parts = [read_file(spec.id, table, path) for path in table.files]
+    for path, part in zip(table.files, parts, strict=True):
+        if part.empty:  # a header alone is an export gone wrong, not a cohort of 0 patients
+            what = "data rows" if table.orientation == "long" else "sample columns"
+            where = {"cohort": spec.id, "file": table.display_name(path)}
+            raise InputFileError.at(f"the table has no {what}", hint="Re-export it", **where)
     if len(parts) == 1:
         return parts[0]
     return pd.concat(parts, ignore_index=True, sort=False)
