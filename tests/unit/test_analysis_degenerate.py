@@ -494,7 +494,11 @@ def test_stage_never_recorded_refuses_its_own_model_and_adjusts_without_it():
     adjusted = cox_rows("stage never recorded", model="adjusted")
     assert set(adjusted["term"]) == {"il6_z", "pstat3_z", "age", "sex"}
     assert adjusted["status"].isin(["ok", "warning"]).all()
-    assert adjusted["note"].str.contains("adjusted without stage_group (not recorded)", regex=False).all()
+    assert (
+        adjusted["note"]
+        .str.contains("adjusted without stage_group (not recorded)", regex=False)
+        .all()
+    )
     assert adjusted["ph_p"].notna().all()
     age = cox_rows("stage never recorded", model="clinical", term="age")
     assert age["status"].isin(["ok", "warning"]).all()

@@ -95,6 +95,29 @@ def test_packages_import_only_packages_below_them(graph):
     assert not upward, "imports against the stage order:\n" + "\n".join(sorted(upward))
 
 
+# Drawing stays apart from estimating: figures read the analysis tables, plots draw what
+# they are given (DESIGN: "figures draw, never compute").
+NO_STATS = ("figures", "plots")
+
+
+def test_figures_and_plots_compute_nothing(graph):
+    found = sorted(
+        f"{module} imports {target}"
+        for module, imports in graph.items()
+        if package_of(module) in NO_STATS
+        for target in imports
+        if package_of(target) == "stats"
+    )
+    assert not found, "drawing code that computes statistics:\n" + "\n".join(found)
+    scipy = sorted(
+        str(path.relative_to(SOURCE))
+        for package in NO_STATS
+        for path in (SOURCE / package).rglob("*.py")
+        if "scipy" in path.read_text()
+    )
+    assert not scipy, f"drawing code that imports scipy: {scipy}"
+
+
 def test_no_import_cycles(graph):
     cycles = []
     state: dict[str, int] = {}
