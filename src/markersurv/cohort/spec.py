@@ -205,31 +205,61 @@ def read_cohort_spec(
     if problems:
         raise CohortSpecError(*problems)
     data_dirs = data_dirs or {}
+    roots = data_roots(data_dirs, Path(base), Path(path))
     tables: dict[str, TableSpec] = {}
     for name, options in raw["tables"].items():
-        try:
-            pattern = resolve_path(options["path"], data_dirs, Path(base))
-        except KeyError as missing:
-            problems.append(
-                Problem(
-                    f"table {name!r}: path placeholder {{{missing.args[0]}}} is not defined",
-                    Location(cohort=raw["id"], file=source),
-                    hint=f"Add `data_dirs: {{{missing.args[0]}: <folder>}}` to the config",
-                )
-            )
-            tables[name] = TableSpec(name, options["path"], (), options)
-            continue
-        files = tuple(sorted(Path(p) for p in glob.glob(pattern)))
-        if not files:
-            problems.append(
-                Problem(
-                    f"table {name!r}: no file matches {options['path']!r}",
-                    Location(cohort=raw["id"], file=options["path"]),
-                    hint="Check the path and the config's data_dirs",
-                )
-            )
-        tables[name] = TableSpec(name, options["path"], files, options)
+        tables[name], found = table_spec(name, options, data_dirs, Path(base), roots)
+        problems += [
+            Problem(p.message, Location(cohort=raw["id"], file=p.where.file or source), hint=p.hint)
+            for p in found
+        ]
     return typed_spec(fill_defaults(raw, load_schema("cohort")), source, tables), problems
+
+
+def data_roots(data_dirs: dict[str, str], base: Path, spec_path: Path) -> tuple[Path, ...]:
+    """The folders a spec's tables may be read from: the config's data_dirs and the spec's
+    own folder, with symbolic links resolved."""
+    folders = [resolve_path(f"{{{name}}}", data_dirs, base) for name in data_dirs]
+    return tuple(Path(f).resolve() for f in [*folders, spec_path.parent])
+
+
+def table_spec(
+    name: str, options: dict, data_dirs: dict[str, str], base: Path, roots: tuple[Path, ...]
+) -> tuple[TableSpec, list[Problem]]:
+    """One table with the files its path matches; a missing placeholder, no match, or a
+    file that resolves (after symbolic links) outside every data root is a problem, and such
+    a file is never listed, so nothing reads it."""
+    shown = f"tables.{name}.path"
+    try:
+        pattern = resolve_path(options["path"], data_dirs, base)
+    except KeyError as missing:
+        problem = Problem(
+            f"table {name!r}: path placeholder {{{missing.args[0]}}} is not defined",
+            hint=f"Add `data_dirs: {{{missing.args[0]}: <folder>}}` to the config",
+        )
+        return TableSpec(name, options["path"], (), options), [problem]
+    files = sorted(Path(p) for p in glob.glob(pattern))
+    inside = tuple(f for f in files if any(f.resolve().is_relative_to(r) for r in roots))
+    problems = []
+    if len(inside) < len(files):
+        problems.append(
+            Problem(
+                f"table {name!r}: {shown} {options['path']!r} leads outside the data folders "
+                f"({len(files) - len(inside)} file(s) refused)",
+                hint="Move the data into the spec's folder or a folder of the config's "
+                "`data_dirs` (add the folder there if it is meant to be read), and check "
+                "for symbolic links that point elsewhere",
+            )
+        )
+    elif not files:
+        problems.append(
+            Problem(
+                f"table {name!r}: no file matches {options['path']!r}",
+                Location(file=options["path"]),
+                hint="Check the path and the config's data_dirs",
+            )
+        )
+    return TableSpec(name, options["path"], inside, options), problems
 
 
 def typed_spec(declared: dict, source: str, tables: dict[str, TableSpec]) -> CohortSpec:
