@@ -7,13 +7,12 @@ by a deterministic recursion in place of R's randomized ``mvtnorm::pmvnorm``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.stats import norm
 
 
-def p_lausen94(statistic: float, n: int, m: Sequence[float]) -> float:
+def p_lausen94(statistic: float, n: int, m: ArrayLike) -> float:
     """Lausen-Schumacher (1994) improved Bonferroni bound for a maximally selected statistic.
 
     Parameters
@@ -47,7 +46,7 @@ def p_lausen94(statistic: float, n: int, m: Sequence[float]) -> float:
     return float(1 - (norm.cdf(b) - norm.cdf(-b)) + d)
 
 
-def p_exact_gauss(statistic: float, n: int, m: Sequence[float]) -> float:
+def p_exact_gauss(statistic: float, n: int, m: ArrayLike) -> float:
     """P(max |Z_m| > b) for the Gaussian limit of the standardized statistics.
 
     The statistics at low-group sizes m_1 < ... < m_K are asymptotically jointly normal with

@@ -7,10 +7,10 @@ to their normal approximations.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.stats import norm
 
 from markersurv.stats.maxstat.scan import CutpointError, r_sum
@@ -68,7 +68,7 @@ def _hl_moments(a: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def p_hothorn_lausen(
-    statistic: float, scores, m: Sequence[float], *, method: HLMethod = "auto"
+    statistic: float, scores, m: ArrayLike, *, method: HLMethod = "auto"
 ) -> tuple[float, str]:
     """Hothorn-Lausen bound for a maximally selected rank statistic with integer scores.
 
