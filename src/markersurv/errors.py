@@ -87,6 +87,10 @@ class InputFileError(MarkersurvError):
     """A data file cannot be read as declared (missing, corrupt, wrong sheet or encoding)."""
 
 
+class OutputError(MarkersurvError):
+    """An output cannot be written (the disk is full, the folder is read-only)."""
+
+
 class HarmonizationError(MarkersurvError):
     """A value in a data file cannot be harmonized (unknown code, impossible value, conflict)."""
 

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
+import os
 
 import numpy as np
 import pandas as pd
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
 import pytest
 
-from markersurv.errors import HarmonizationError
-from markersurv.pipeline.harmonize import harmonize_cohort_step
+from markersurv.errors import HarmonizationError, OutputError
+from markersurv.pipeline.harmonize import harmonize_cohort_step, merge_harmonized_step
+from markersurv.pipeline.logs import run_logged
 from markersurv.tables.io import (
     atomic_path,
     neutralize_formulas,
+    write_atomic,
     write_json,
     write_parquet,
     write_tsv,
@@ -130,3 +137,111 @@ def test_harmonize_step_writes_nothing_on_error(tmp_path):
     with pytest.raises(HarmonizationError, match="negative follow-up"):
         step(tmp_path, [["P1", "2", "10", "1"], ["P2", "2", "-10", "1"]])
     assert not (tmp_path / "out").exists()
+
+
+# SYNTHETIC raw ids a careless export could hold: quotes, commas, a tab, a formula start.
+AWKWARD_IDS = ['P"1', '"P2"', "P,3", "P'4", "P;5\t6", "=P7"]
+
+
+def test_text_with_quotes_reads_back_as_itself(tmp_path):
+    frame = pd.DataFrame({'say "hi"': AWKWARD_IDS, "n": range(len(AWKWARD_IDS))})
+    write_tsv(frame, tmp_path / "t.tsv")
+    back = pd.read_csv(tmp_path / "t.tsv", sep="\t", dtype=str, keep_default_na=False)
+    assert back.columns[0] == 'say "hi"'
+    assert back.iloc[:, 0].tolist() == ['P"1', '"P2"', "P,3", "P'4", "P;5 6", "'=P7"]
+    plain = pd.DataFrame({"a": ["x", None], "b": [0.1, np.nan]})
+    write_tsv(plain, tmp_path / "plain.tsv")
+    assert (tmp_path / "plain.tsv").read_text() == "a\tb\nx\t0.1\nNA\tNA\n"
+
+
+def test_raw_ids_of_any_content_pass_harmonize_and_merge(tmp_path):
+    """allow_raw_ids with awkward ids: each cohort's ledger is written and read back by the
+    merge, which writes the patient table and the ledger again."""
+    spec = base_spec(allow_raw_ids=True)
+    spec["tables"]["clinical"]["path"] = "{data}/clinical.csv"
+    rows = [[i, "2", "10", "1"] for i in AWKWARD_IDS] + [[AWKWARD_IDS[0], "2", "10", "1"]]
+    spec_path = write_cohort(tmp_path / "in", spec, clinical(*rows, ["P8", "", "5", "0"]))
+    config = {
+        "data_dirs": {"data": str(tmp_path / "in")},
+        "vocabulary_dir": str(REPO / "resources" / "vocab"),
+        "markers": [{"id": "il6"}],
+        "endpoints": [{"id": "os"}],
+    }
+    cohort = [str(tmp_path / n) for n in ("p.parquet", "e.tsv", "f.json", "q.parquet")]
+    harmonize_cohort_step(str(spec_path), config, *cohort)
+    names = ("patients_tsv", "patients_parquet", "exclusions", "flow", "marker_qc")
+    outputs = {n: str(tmp_path / "merged" / n) for n in (*names, "marker_values")}
+    merge_harmonized_step([cohort[0]], [cohort[1]], [cohort[2]], [cohort[3]], config, outputs)
+    patients = pd.read_csv(outputs["patients_tsv"], sep="\t", dtype=str, keep_default_na=False)
+    assert len(patients) == len(AWKWARD_IDS)
+    assert set(patients["patient_id"]) >= {'P"1', '"P2"', "P,3", "P'4"}
+    ledger = pd.read_csv(outputs["exclusions"], sep="\t", dtype=str, keep_default_na=False)
+    assert sorted(ledger["patient_id"]) == ['P"1', "P8"]
+
+
+def test_a_full_disk_is_one_line_naming_the_output(tmp_path, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(pcsv, "write_csv", full)
+    target = tmp_path / "out" / "table.tsv"
+    with pytest.raises(OutputError) as info:
+        write_tsv(pd.DataFrame({"a": [1]}), target)
+    assert (
+        str(info.value)
+        == f"file {str(target)!r}: cannot write the output: no space left on the device"
+    )
+    assert info.value.__suppress_context__ and list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_write_to_a_full_device_is_reported(tmp_path):
+    """A real ENOSPC from the operating system (Linux's /dev/full)."""
+
+    def to_full_device(tmp):
+        with open("/dev/full", "wb") as handle:
+            handle.write(b"x" * 100_000)
+
+    if not os.path.exists("/dev/full"):
+        pytest.fail("the test needs /dev/full (Linux)")
+    with pytest.raises(OutputError, match="no space left"):
+        write_atomic(tmp_path / "x.txt", to_full_device)
+
+
+def test_an_arrow_error_message_of_a_full_disk_is_recognised(tmp_path, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError("Error writing bytes to file. Detail: [errno 28] No space left on device")
+
+    monkeypatch.setattr(pq, "write_table", full)
+    with pytest.raises(OutputError, match="no space left"):
+        write_parquet(pd.DataFrame({"a": [1]}), tmp_path / "t.parquet")
+
+
+def test_other_os_errors_are_not_disguised(tmp_path):
+    with pytest.raises(IsADirectoryError), atomic_path(tmp_path / "t.txt") as tmp:
+        raise IsADirectoryError(errno.EISDIR, "bug", str(tmp))
+
+
+@pytest.fixture
+def restored_logging():
+    """run_logged configures the root logger for its job; the test process gets it back."""
+    handlers, level = logging.root.handlers[:], logging.root.level
+    yield
+    for handler in logging.root.handlers:
+        if handler not in handlers:
+            handler.close()
+    logging.root.handlers[:] = handlers
+    logging.root.setLevel(level)
+    logging.captureWarnings(False)
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_pipeline_steps_report_a_full_disk_without_a_traceback(tmp_path, monkeypatch, capsys):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(pq, "write_table", full)
+    with pytest.raises(SystemExit):
+        run_logged(str(tmp_path / "step.log"), write_parquet, pd.DataFrame({"a": [1]}), "o.pq")
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'o.pq': cannot write the output: no space left" in err
+    assert "Traceback" not in (tmp_path / "step.log").read_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import glob
 import json
 import os
@@ -19,7 +20,17 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from markersurv.errors import Location, OutputError, Problem
+
 FORMULA_STARTS = ("=", "+", "-", "@")
+# Errors of the storage, not of the program: reported in one line naming the output.
+STORAGE_ERRORS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
 
 
 @contextmanager
@@ -31,20 +42,38 @@ def atomic_path(path: str | Path):
     removes it.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    # mkstemp creates owner-only files; outputs get the permissions any new file would get.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        # mkstemp creates owner-only files; outputs get the permissions any new file would get.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         yield Path(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        reason = storage_error(exc)
+        if reason is None:
+            raise
+        raise OutputError(
+            Problem(f"cannot write the output: {reason}", Location(file=str(path)))
+        ) from None
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def storage_error(exc: OSError) -> str | None:
+    """What a failed write says about the storage (disk full, read-only, no permission), or
+    None for an error of another kind. Arrow's writers raise OSError without an errno, with
+    the system's message in the text."""
+    if exc.errno in STORAGE_ERRORS:
+        return STORAGE_ERRORS[exc.errno]
+    text = str(exc)
+    return next((r for e, r in STORAGE_ERRORS.items() if os.strerror(e) in text), None)
 
 
 def remove_stale_temporaries(path: Path) -> None:
@@ -166,11 +195,15 @@ def write_tsv(frame: pd.DataFrame, path: str | Path) -> None:
         return
     frame = frame.reset_index(drop=True)
     table = arrow_columns(frame)
-    header = "\t".join(text_column(pd.Series([str(c) for c in frame.columns], dtype=object)))
+    names = text_column(pd.Series([str(c) for c in frame.columns], dtype=object))
+    header = "\t".join(quoted(c) for c in names)
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as handle:
             handle.write((header + "\n").encode())
+            if holds_quotes(table):
+                handle.writelines(f"{line}\n".encode() for line in quoted_rows(table))
+                return
             pcsv.write_csv(
                 table,
                 handle,
@@ -178,6 +211,27 @@ def write_tsv(frame: pd.DataFrame, path: str | Path) -> None:
             )
 
     write_atomic(path, write)
+
+
+def holds_quotes(table: pa.Table) -> bool:
+    return any(
+        pc.any(pc.match_substring(column, '"')).as_py()
+        for column in table.columns
+        if pa.types.is_string(column.type)
+    )
+
+
+def quoted_rows(table: pa.Table):
+    """Rows as TSV lines where a cell holding a double quote is quoted (RFC 4180: the
+    quote doubled), so an id like ``a"b`` reads back as itself; other cells are the text
+    Arrow's writer gives them."""
+    columns = [pc.cast(column, pa.string()).to_pylist() for column in table.columns]
+    for row in zip(*columns, strict=True):
+        yield "\t".join(quoted(c) for c in row)
+
+
+def quoted(cell: str) -> str:
+    return '"' + cell.replace('"', '""') + '"' if '"' in cell else cell
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
