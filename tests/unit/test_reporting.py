@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from markersurv.config.settings import AnalysisSettings
+from markersurv.config.study import Study
 from markersurv.reporting.cautions import cautions
 from markersurv.reporting.narrative import frame_html, narrative_html
 from markersurv.reporting.remark import ITEMS, remark_html
@@ -123,13 +124,20 @@ def test_table_one_counts_and_missing():
             "os_event": [1, 0, 1],
         }
     )
-    table = table_one(patients, ["il6"], ["os"])
+    study = Study.from_config(
+        {
+            "markers": [{"id": "il6", "label": "IL-6"}],
+            "endpoints": [{"id": "os", "label": "Overall survival"}],
+        }
+    )
+    table = table_one(patients, study)
     everyone = table[table["cohort"] == "all"].set_index(["variable", "level"])
     assert everyone.loc[("patients", ""), "value"] == "3"
     assert everyone.loc[("age, years", "median (IQR)"), "missing"] == "1"
     assert everyone.loc[("sex", "male"), "missing"] == "1"
-    assert everyone.loc[("il6", "not measured"), "missing"] == "1"
-    assert everyone.loc[("os", "events"), "value"] == "2 (67%)"
+    assert everyone.loc[("IL-6", "not measured"), "missing"] == "1"
+    assert everyone.loc[("Overall survival", "events"), "value"] == "2 (67%)"
+    assert "il6" not in set(table["variable"]) and "os" not in set(table["variable"])
 
 
 def test_small_counts_hidden_in_the_flow_tables_when_asked():

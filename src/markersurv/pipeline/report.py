@@ -32,7 +32,7 @@ def write_narrative_step(
     flow = json.loads(Path(flow_path).read_text())
     tables = read_tables(table_paths)
     one = suppress_small_counts(
-        table_one(patients, settings.markers, settings.endpoints),
+        table_one(patients, Study.from_config(config)),
         FigureSettings.from_config(config).suppress_below,
     )
     first, second = (settings.markers + (None,))[:2]

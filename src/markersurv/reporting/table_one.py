@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from markersurv.config.study import Study
 from markersurv.stats.km import kaplan_meier
 
 STAGES = ("0", "I", "II", "III", "IV")
@@ -24,8 +25,9 @@ def _median_iqr(values: pd.Series) -> str:
     return f"{q2:.3g} ({q1:.3g}-{q3:.3g})"
 
 
-def group_rows(data: pd.DataFrame, markers, endpoints) -> list[dict]:
-    """Rows (variable, level, value, missing) describing one group of patients."""
+def group_rows(data: pd.DataFrame, study: Study) -> list[dict]:
+    """Rows (variable, level, value, missing) describing one group of patients; markers and
+    endpoints are named by their labels, each marker's values summarized per scale."""
     n = len(data)
     rows = [{"variable": "patients", "level": "", "value": str(n), "missing": ""}]
     rows.append(
@@ -60,12 +62,13 @@ def group_rows(data: pd.DataFrame, markers, endpoints) -> list[dict]:
             "missing": str(int(data["stage_group"].isna().sum())),
         }
     )
-    for marker in markers:
+    for declared in study.markers:
+        marker, name = declared.id, declared.label
         present = data[marker].notna() | data[f"{marker}_below_lod"].astype(bool)
         for scale, values in data[present].groupby(f"{marker}_scale", sort=True):
             rows.append(
                 {
-                    "variable": marker,
+                    "variable": name,
                     "level": f"median (IQR), {scale}",
                     "value": f"{_median_iqr(values[marker])}, n = {len(values)}",
                     "missing": "",
@@ -73,7 +76,7 @@ def group_rows(data: pd.DataFrame, markers, endpoints) -> list[dict]:
             )
         rows.append(
             {
-                "variable": marker,
+                "variable": name,
                 "level": "not measured",
                 "value": "",
                 "missing": str(int((~present).sum())),
@@ -81,7 +84,7 @@ def group_rows(data: pd.DataFrame, markers, endpoints) -> list[dict]:
         )
         rows.append(
             {
-                "variable": marker,
+                "variable": name,
                 "level": "below detection limit",
                 "value": _share(
                     int(data[f"{marker}_below_lod"].astype(bool).sum()), int(present.sum())
@@ -89,7 +92,8 @@ def group_rows(data: pd.DataFrame, markers, endpoints) -> list[dict]:
                 "missing": "",
             }
         )
-    for endpoint in endpoints:
+    for declared_endpoint in study.endpoints:
+        endpoint, name = declared_endpoint.id, declared_endpoint.label
         time, event = data[f"{endpoint}_time"], data[f"{endpoint}_event"]
         known = time.notna() & event.notna()
         events = int(event[known].sum())
@@ -99,7 +103,7 @@ def group_rows(data: pd.DataFrame, markers, endpoints) -> list[dict]:
             follow_up = f"{reverse.median:.3g}" if np.isfinite(reverse.median) else "not reached"
         rows.append(
             {
-                "variable": endpoint,
+                "variable": name,
                 "level": "events",
                 "value": _share(events, int(known.sum())),
                 "missing": str(int((~known).sum())),
@@ -107,7 +111,7 @@ def group_rows(data: pd.DataFrame, markers, endpoints) -> list[dict]:
         )
         rows.append(
             {
-                "variable": endpoint,
+                "variable": name,
                 "level": "median follow-up, months (reverse KM)",
                 "value": follow_up,
                 "missing": "",
@@ -116,7 +120,7 @@ def group_rows(data: pd.DataFrame, markers, endpoints) -> list[dict]:
     return rows
 
 
-def table_one(patients: pd.DataFrame, markers, endpoints) -> pd.DataFrame:
+def table_one(patients: pd.DataFrame, study: Study) -> pd.DataFrame:
     """Tidy Table 1: cancer_type, cohort (or ``all``), variable, level, value, missing."""
     out = []
     for cancer_type, by_type in patients.groupby("cancer_type", sort=True):
@@ -124,7 +128,7 @@ def table_one(patients: pd.DataFrame, markers, endpoints) -> pd.DataFrame:
         for cohort, data in cohorts:
             out += [
                 {"cancer_type": cancer_type, "cohort": cohort, **row}
-                for row in group_rows(data, markers, endpoints)
+                for row in group_rows(data, study)
             ]
     return pd.DataFrame(
         out, columns=["cancer_type", "cohort", "variable", "level", "value", "missing"]
