@@ -32,6 +32,7 @@ from markersurv.harmonize.records import (
     REC,
     drop_unusable,
     located,
+    mapped_columns_only,
     one_row_per_patient,
     source_columns,
 )
@@ -92,6 +93,12 @@ class CohortHarmonizer:
         check_columns(spec, {n: source_columns(t) for n, t in tables.items()}, refs)
         tables = {
             name: drop_unusable(spec, self.ledger, name, frame) for name, frame in tables.items()
+        }
+        tables = {
+            name: mapped_columns_only(
+                spec, name, frame, {r.column for r in refs if r.table == name}
+            )
+            for name, frame in tables.items()
         }
         parsed = self.parse_tables(tables, refs)
         data = self.join_tables(tables, parsed)

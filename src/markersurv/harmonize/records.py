@@ -28,6 +28,15 @@ def source_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in field_columns(frame) if c != REC]
 
 
+def mapped_columns_only(
+    spec: CohortSpec, name: str, frame: pd.DataFrame, columns: set[str]
+) -> pd.DataFrame:
+    """The table without the columns no field maps (free-text notes and the like): they are
+    never parsed, so no output or message can carry their text."""
+    keep = {*columns, spec.tables[name].options.get("id_column")}
+    return frame.drop(columns=[c for c in source_columns(frame) if c not in keep and c != ID])
+
+
 def blank_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """Rows whose every cell is empty or whitespace (checked column by column, on the rows
     still blank so far, since most rows are ruled out by their first cell)."""

@@ -14,20 +14,60 @@ import pandas as pd
 
 from markersurv.cohort.spec import CohortSpec
 from markersurv.errors import CohortSpecError, Location, Problem
+from markersurv.harmonize.privacy.content import (
+    content_kind,
+    fold,
+    looks_like_birth_dates,
+    numeric_ages,
+    parsed_dates,
+)
 from markersurv.ingest.readers import field_columns
 
+# Header words of direct identifiers, as snake-case tokens without accents: English, German,
+# French, Spanish, Italian, Dutch, Danish, Swedish, Norwegian, Finnish and Icelandic.
+HEADER_WORDS = {
+    "names": (
+        "(first|last|sur|given|family|full|patient|maiden|middle|fore|nick)_?names?|names?",
+        "^patient$|initials|vorname|nachname|familienname|geburtsname|patientenname",
+        "nom|prenoms?|nom_de_(famille|naissance|jeune_fille)|nom_patient|nom_usage",
+        "nombres?|apellidos?|(primer|segundo)_apellido|nome|cognome",
+        "naam|voornaam|achternaam|roepnaam|voorletters|navn|fornavn|efternavn|mellemnavn",
+        "etternavn|namn|fornamn|efternamn|nimi|etunimi|sukunimi|nafn",
+    ),
+    "record numbers": (
+        "mrn|ssn|nhs_?(number|no|num)?|medical_?record(_?(number|no|num))?|record_?number",
+        "hospital_?(number|no|num|id)|social_?security(_?number)?|passport(_?number)?",
+        "ur_?(number|no|num)|urn|nhi(_?(number|no|num))?|chi_?(number|no|num)",
+        "medicare(_?(number|no|num))?|health_?card(_?(number|no))?|insurance_?(number|no)",
+        "cpr(_?(nummer|nr|number|no))?|personnummer|personnr|pnr|samordningsnummer",
+        "fodselsnummer|fnr|henkilotunnus|hetu|kennitala|bsn|burgerservicenummer",
+        "versichertennummer|krankenversicherungsnummer|kvnr|sozialversicherungsnummer|svnr",
+        "steuer_?id|personalausweis(nummer)?|fallnummer|nir|insee|ipp|numero_de_securite_sociale",
+        "securite_sociale|numero_secu|dni|nie|nif|nss|nhc|numero_historia(_clinica)?",
+        "historia_clinica|tarjeta_sanitaria|codice_fiscale|tessera_sanitaria|cartella_clinica",
+    ),
+    "birth dates": (
+        "dob|date_?of_?birth|birth_?date|birthdate|born(_?on)?|birthday",
+        "geburtsdatum|geb_?datum|gebdat|geburtstag|geboren|date_(de_)?naissance|ddn|nee?_le",
+        "fecha_(de_)?nacimiento|fnac|data_(di_)?nascita|geboortedatum|fodselsdato",
+        "foedselsdato|fodelsedatum|fodelsedag|syntymaaika|syntymapaiva|faedingardagur",
+    ),
+    "contact details": (
+        "address|street|post_?code|zip(_?code)?|city_?of_?residence|phone|telephone|mobile",
+        "e_?mail|email_?address|^contacts?(_(details|info))?$|cell_?phone|fax|next_of_kin",
+        "anschrift|adresse|strasse|plz|postleitzahl|wohnort|telefon(nummer)?|handy",
+        "rue|code_postal|telephone|tel|portable|courriel|direccion|domicilio|calle",
+        "codigo_postal|telefono|movil|correo(_electronico)?|indirizzo|cellulare",
+        "adres|straat|woonplaats|telefoon(nummer)?|mobiel|postnummer|adress|osoite|puhelin",
+    ),
+}
 IDENTIFIER_PATTERN = re.compile(
-    r"(^|_)((first|last|sur|given|family|full|patient|maiden|middle)_?names?|names?)($|_)"
-    r"|(^|_)(mrn|ssn|nhs_?(number|no|num)?|medical_?record(_?(number|no|num))?|record_?number"
-    r"|hospital_?(number|no|num|id)|social_?security(_?number)?|passport(_?number)?)($|_)"
-    r"|(^|_)(dob|date_?of_?birth|birth_?date|birthdate|born(_?on)?)($|_)"
-    r"|(^|_)(address|street|post_?code|zip(_?code)?|city_?of_?residence|phone|telephone|mobile"
-    r"|e_?mail)($|_)"
+    "|".join(f"(^|_)({'|'.join(parts)})($|_)" for parts in HEADER_WORDS.values())
 )
 
 
 def snake(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_")
+    return re.sub(r"[^a-z0-9]+", "_", fold(str(name))).strip("_")
 
 
 def looks_like_identifier(column: str) -> bool:
@@ -40,25 +80,65 @@ def looks_like_identifier(column: str) -> bool:
 
 
 def apply_identifier_policy(frame: pd.DataFrame, spec: CohortSpec, table: str) -> pd.DataFrame:
-    """Drop declared identifier columns; stop on undeclared ones."""
+    """Drop declared identifier columns; stop on undeclared ones, found by header or content.
+
+    The id column is not checked (it is pseudonymized); wide tables (features x samples) hold
+    assay values only.
+    """
     options = spec.tables[table].options
     if options.get("orientation") == "wide":
         return frame
     declared = spec.identifiers
-    id_column = options.get("id_column")
-    found = [c for c in field_columns(frame) if c != id_column and looks_like_identifier(c)]
-    undeclared = [c for c in found if c not in declared]
-    if undeclared:
-        example = ", ".join(f"{c}: drop" for c in undeclared)
-        raise CohortSpecError(
-            Problem(
-                f"column(s) {undeclared} look like direct identifiers",
-                Location(**{**spec.where(table, ", ".join(undeclared)), "row": None}),
-                expected="identifier columns declared in the spec",
-                found="no `identifiers` entry for them",
-                hint=f"Add `identifiers: {{{example}}}` to the cohort spec (drop, pseudonymize, or "
-                "keep if a field needs it, e.g. a birth date for age)",
-            )
-        )
-    dropped = [c for c in found if declared.get(c) in ("drop", "pseudonymize")]
-    return frame.drop(columns=dropped)
+    columns = [c for c in field_columns(frame) if c != options.get("id_column")]
+    undeclared = [c for c in columns if c not in declared]
+    by_header = [c for c in undeclared if looks_like_identifier(c)]
+    others = [c for c in undeclared if c not in by_header]
+    by_content = {c: kind for c in others if (kind := content_kind(frame[c])) is not None}
+    others = [c for c in others if c not in by_content]
+    by_content.update(dict.fromkeys(birth_date_columns(frame, spec, table, others), "birth dates"))
+    problems = []
+    if by_header:
+        problems.append(identifier_problem(spec, table, by_header, "look like direct identifiers"))
+    problems += [
+        identifier_problem(spec, table, [c], f"holds {kind} (a direct identifier)")
+        for c, kind in by_content.items()
+    ]
+    if problems:
+        raise CohortSpecError(*problems)
+    return frame.drop(columns=[c for c in columns if declared.get(c) in ("drop", "pseudonymize")])
+
+
+def identifier_problem(spec: CohortSpec, table: str, columns: list[str], what: str) -> Problem:
+    """The problem of undeclared identifier columns: names them, shows no value, and says
+    the spec line to add."""
+    example = ", ".join(f"{c}: drop" for c in columns)
+    return Problem(
+        f"column(s) {columns} {what}"
+        if len(columns) > 1 or "look" in what
+        else f"column {columns[0]!r} {what}",
+        Location(**{**spec.where(table, ", ".join(columns)), "row": None}),
+        expected="identifier columns declared in the spec",
+        found="no `identifiers` entry for them",
+        hint=f"Add `identifiers: {{{example}}}` to the cohort spec (drop, pseudonymize, or "
+        "keep if a field needs it, e.g. a birth date for age)",
+    )
+
+
+def birth_date_columns(
+    frame: pd.DataFrame, spec: CohortSpec, table: str, columns: list[str]
+) -> list[str]:
+    """Date columns that hold birth dates (see
+    :func:`~markersurv.harmonize.privacy.content.looks_like_birth_dates`); the table's other
+    date columns are the reference dates."""
+    dates = {c: d for c in columns if (d := parsed_dates(frame[c])) is not None}
+    if not dates:
+        return []
+    age = spec.age.column if spec.age is not None else None
+    ages = None
+    if age is not None and spec.table_of(age) == table and age.column in frame:
+        ages = numeric_ages(frame[age.column])
+    return [
+        c
+        for c, d in dates.items()
+        if looks_like_birth_dates(d, ages, [r for o, r in dates.items() if o != c])
+    ]
