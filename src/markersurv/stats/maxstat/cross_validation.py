@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from markersurv.stats.maxstat.optimal_cutpoint import maxstat_logrank
-from markersurv.stats.maxstat.scan import CutpointError
+from markersurv.stats.maxstat.scan import CutpointError, flat_arrays
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,13 +79,7 @@ def cross_validated_cutpoint(
     # scikit-learn adds about half a second of imports that only this function needs.
     from sklearn.model_selection import KFold
 
-    t = np.asarray(time, dtype=float).ravel()
-    e = np.asarray(event, dtype=float).ravel()
-    v = np.asarray(x, dtype=float).ravel()
-    if not (t.size == e.size == v.size):
-        raise CutpointError(
-            f"time, event and x must have the same length; found {t.size}, {e.size}, {v.size}"
-        )
+    t, e, v = flat_arrays(time, event, x)
     missing = ~(np.isfinite(t) & np.isfinite(e) & np.isfinite(v))
     if missing.any():
         raise CutpointError(

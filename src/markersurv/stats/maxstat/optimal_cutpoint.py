@@ -18,6 +18,7 @@ from markersurv.stats.maxstat.hothorn_lausen import HLMethod, integer_scores, p_
 from markersurv.stats.maxstat.scan import (
     CutpointError,
     candidate_splits,
+    flat_arrays,
     logrank_scores,
     standardized_statistics,
 )
@@ -82,13 +83,7 @@ class MaxStat:
 
 
 def _clean(time, event, x) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    t = np.asarray(time, dtype=float).ravel()
-    e = np.asarray(event, dtype=float).ravel()
-    v = np.asarray(x, dtype=float).ravel()
-    if not (t.size == e.size == v.size):
-        raise CutpointError(
-            f"time, event and x must have the same length; found {t.size}, {e.size}, {v.size}"
-        )
+    t, e, v = flat_arrays(time, event, x)
     keep = np.isfinite(t) & np.isfinite(e) & np.isfinite(v)
     t, e, v = t[keep], e[keep], v[keep]
     if not np.isin(e, (0.0, 1.0)).all():

@@ -85,3 +85,15 @@ def standardized_statistics(y_sorted: np.ndarray, m: np.ndarray) -> np.ndarray:
     cum = np.cumsum(y_sorted.astype(np.longdouble)).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.abs((cum[m.astype(int) - 1] - expect) / np.sqrt(var))
+
+
+def flat_arrays(time, event, x) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Time, event and marker as flat float arrays of one length."""
+    t = np.asarray(time, dtype=float).ravel()
+    e = np.asarray(event, dtype=float).ravel()
+    v = np.asarray(x, dtype=float).ravel()
+    if not (t.size == e.size == v.size):
+        raise CutpointError(
+            f"time, event and x must have the same length; found {t.size}, {e.size}, {v.size}"
+        )
+    return t, e, v
