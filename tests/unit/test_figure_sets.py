@@ -14,11 +14,14 @@ import pytest
 
 from markersurv.analysis.cancer_type import ALL, analyse_cancer_type
 from markersurv.analysis.groups import marker_groups
+from markersurv.analysis.pooling import pooling_weights
 from markersurv.config.settings import FigureSettings
 from markersurv.config.study import Study
 from markersurv.figures.cancer_type import CancerTypeFigures
 from markersurv.figures.captions import CATALOG, FigureRecord, caption, figure_stem, study_labels
+from markersurv.figures.legends import format_months
 from markersurv.pipeline.report_entries import FigureCaptions, figure_labels, read_catalog
+from markersurv.plots.labels import format_p, p_equals
 from markersurv.stats.cox.fit import fit_cox
 from markersurv.stats.km import kaplan_meier
 from markersurv.stats.zph import cox_zph
@@ -167,3 +170,119 @@ def test_figure_stems_carry_no_counts():
     assert figure_stem("km", "il6&pstat3", "os", "median") == "km_il6+pstat3_os_median"
     assert figure_stem("flow") == "flow"
     assert not re.search(r"_\d+($|_)", figure_stem("forest_cohorts", "il6", "pfs"))
+
+
+class Recorder:
+    """Stands in for a figure folder: keeps each figure instead of saving it."""
+
+    def __init__(self):
+        self.figures = {}
+
+    def save(self, fig, record):
+        self.figures[record.figure] = fig
+
+
+def figures_of(patients, figures=FIGURES):
+    tables = analyse_cancer_type(patients, SETTINGS)
+    tables["pooling_weights"] = pooling_weights(tables["cox"], tables["pooled"])
+    return CancerTypeFigures("NSCLC", patients, tables, SETTINGS, figures, STUDY), tables
+
+
+def axes_named(fig):
+    return {ax.get_label(): ax for ax in fig.axes}
+
+
+def test_cohort_forest_sizes_squares_by_the_pooling_weights_and_shows_the_primary_method():
+    patients = simulated((40, 40, 40))
+    drawer, tables = figures_of(patients)
+    out = Recorder()
+    drawer.forest(out, "os", "il6")
+    fig = out.figures["forest_cohorts_il6_os"]
+    weights = tables["pooling_weights"]
+    weights = weights[
+        (weights["scope"] == "NSCLC")
+        & (weights["marker"] == "il6")
+        & (weights["model"] == "continuous")
+        & (weights["method"] == SETTINGS.meta_method)
+    ]
+    assert len(weights) == 3
+    right = axes_named(fig)["forest_right"]
+    printed = [t.get_text() for t in right.texts if t.get_text().endswith("%")]
+    assert printed == [f"{w:.1f}%" for w in weights["weight"]]
+    squares = [a for a in axes_named(fig)["forest"].get_lines() if a.get_gid() == "estimate"]
+    sizes = np.array([s.get_markersize() for s in squares])
+    assert list(np.argsort(sizes)) == list(np.argsort(weights["weight"].to_numpy()))
+    left = axes_named(fig)["forest_left"]
+    labels = [t.get_text() for t in left.texts]
+    assert f"Pooled ({SETTINGS.meta_method})" in labels
+    assert not [t for t in labels if t.startswith("Pooled (") and SETTINGS.meta_method not in t]
+    pooled = tables["pooled"]
+    primary = pooled[
+        (pooled["marker"] == "il6")
+        & (pooled["model"] == "continuous")
+        & (pooled["method"] == SETTINGS.meta_method)
+    ].iloc[0]
+    assert format_p(primary["p"]) in [t.get_text() for t in right.texts]
+    assert any("prediction interval" in t for t in labels)  # three cohorts
+
+
+def test_two_cohorts_get_no_prediction_interval():
+    drawer, _ = figures_of(simulated())
+    out = Recorder()
+    drawer.forest(out, "os", "il6")
+    fig = out.figures["forest_cohorts_il6_os"]
+    labels = [t.get_text() for t in axes_named(fig)["forest_left"].texts]
+    assert not [t for t in labels if "prediction interval" in t]
+    assert not [a for a in fig.axes[1].get_lines() if a.get_gid() == "prediction_interval"]
+
+
+def km_legend(drawer, marker, method, kind=""):
+    out = Recorder()
+    drawer.km(out, "os", marker, method, kind=kind)
+    (fig,) = out.figures.values()
+    return axes_named(fig)["survival"].get_legend()
+
+
+def test_km_legend_holds_each_groups_events_and_median_from_km_tsv():
+    patients = simulated()
+    drawer, tables = figures_of(patients)
+    legend = km_legend(drawer, "il6", "median")
+    km = tables["km"]
+    km = km[(km["cohort"] == ALL) & (km["marker"] == "il6") & (km["cut_method"] == "median")]
+    expected = [
+        f"{g}: {int(r['events'])} events, median {format_months(float(r['median']))}"
+        for g in ("low", "high")
+        for _, r in km[km["group"] == g].iterrows()
+    ]
+    assert [t.get_text() for t in legend.get_texts()] == expected
+    assert legend.get_title().get_text().endswith("Split at within-cohort medians")
+
+
+def test_a_single_cohort_km_says_its_cutpoint_with_its_unit():
+    patients = simulated((60,))
+    drawer, tables = figures_of(patients)
+    logrank = tables["logrank"]
+    row = logrank[
+        (logrank["cohort"] == "cohort_a")
+        & (logrank["marker"] == "il6")
+        & (logrank["cut_method"] == "median")
+    ].iloc[0]
+    title = km_legend(drawer, "il6", "median").get_title().get_text()
+    assert title.endswith(f"Split at {row['cutpoint']:.3g} pg/mL")
+
+
+def test_tertile_km_prints_the_trend_p_of_logrank_tsv():
+    figures = FigureSettings.from_config(
+        {"figures": {"formats": ["png"], "km_cut_methods": ["median", "tertile"]}}
+    )
+    drawer, tables = figures_of(simulated(), figures=figures)
+    logrank = tables["logrank"]
+    keys = (logrank["cohort"] == ALL) & (logrank["marker"] == "il6")
+    trend = logrank[keys & (logrank["cut_method"] == "tertile") & (logrank["test"] == "trend")]
+    k_group = logrank[keys & (logrank["cut_method"] == "tertile") & (logrank["test"] == "k_group")]
+    title = km_legend(drawer, "il6", "tertile").get_title().get_text()
+    assert title.split("\n") == [
+        p_equals(float(k_group["p"].iloc[0]), "Log-rank p"),
+        p_equals(float(trend["p"].iloc[0]), "Trend p"),
+        "Split at within-cohort tertiles",
+    ]

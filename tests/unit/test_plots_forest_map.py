@@ -105,7 +105,7 @@ def test_forest_text_columns_match_the_input_values():
     assert row_texts(right, pooled_y) == ["1.05 (0.77\u20131.43)", "0.75"]
     assert row_texts(right, pooled_y + 1) == ["(0.41\u20132.69)"]
     notes = [t.get_text() for t in fig.texts]
-    assert "Pooled (REML): I\u00b2 = 91%, \u03c4\u00b2 = 0.091, heterogeneity p = <0.001" in notes
+    assert "Pooled (REML): I\u00b2 = 91%, \u03c4\u00b2 = 0.091, heterogeneity p < 0.001" in notes
 
 
 def test_forest_with_31_rows_grows_and_keeps_rows_apart():
@@ -230,3 +230,60 @@ def test_pancancer_map_refuses_two_rows_for_one_cell():
     frame = pd.concat([pancancer_frame(), pancancer_frame().head(1)])
     with pytest.raises(PlotDataError, match="more than once"):
         plot_pancancer_map(frame)
+
+
+def test_pancancer_map_prints_each_hr_and_names_one_quantity_in_title_and_colour_bar():
+    frame = pancancer_frame()
+    frame["ph_flag"] = (frame["cancer_type"] == "BRCA") & (frame["marker"] == "pstat3")
+    fig = plot_pancancer_map(
+        frame,
+        quantity="Hazard ratio per 1 SD",
+        model="Continuous marker; Cox model stratified by cohort",
+        ph_note="proportional hazards questionable (cox.zph p < 0.05)",
+    )
+    ax = next(a for a in fig.axes if a.get_label() == "map")
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    cols = [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()]
+    printed = {
+        (rows[int(t.get_position()[1])], cols[int(t.get_position()[0])]): t.get_text()
+        for t in ax.texts
+        if t.get_gid() == "hr"
+    }
+    estimable = frame.dropna(subset=["log_hr"])
+    assert printed == {
+        (r.cancer_type, f"{r.marker} {r.endpoint.upper()}"): f"{math.exp(r.log_hr):.2f}"
+        for r in estimable.itertuples()
+    }
+    flags = sorted(
+        (rows[int(t.get_position()[1])], cols[int(t.get_position()[0])])
+        for t in ax.texts
+        if t.get_gid() == "ph_flag"
+    )
+    assert flags == [("BRCA", "pstat3 OS"), ("BRCA", "pstat3 PFS")]
+    assert fig._suptitle.get_text().startswith("Hazard ratio per 1 SD ")
+    titles = [ax.get_title(loc=side) for side in ("left", "center", "right")]
+    assert "Continuous marker; Cox model stratified by cohort" in titles
+    assert fig.axes[-1].get_ylabel() == "Hazard ratio per 1 SD (log scale)"
+    assert "\u2020 proportional hazards questionable (cox.zph p < 0.05)" in (
+        fig._supxlabel.get_text()
+    )
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for text in (fig._suptitle, fig._supxlabel, *ax.texts):
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= fig.bbox.x1, f"{text.get_text()!r} clipped"
+
+
+def test_pancancer_map_without_flags_has_no_dagger_in_its_key():
+    fig = plot_pancancer_map(pancancer_frame())
+    assert "\u2020" not in fig._supxlabel.get_text()
+    assert not [t for t in fig.axes[0].texts if t.get_gid() == "ph_flag"]
+
+
+def test_forest_pooled_p_below_one_in_a_thousand_never_reads_p_equals():
+    pooled = pooled_rows().assign(p=[0.0004, 0.0004])
+    fig = plot_forest(cohort_rows(), pooled, title="t")
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts] + [t.get_text() for t in fig.texts]
+    assert not [t for t in texts if "= <" in t]
+    right = next(a for a in fig.axes if a.get_label() == "forest_right")
+    assert row_texts(right, 4 + 1.4) == ["1.05 (0.77\u20131.43)", "<0.001"]

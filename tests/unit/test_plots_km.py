@@ -206,3 +206,59 @@ def test_plotting_leaves_the_callers_rcparams_alone():
     curves, risk = km_inputs(GROUPS[2], RANGES["0-60"])
     plot_km(curves, risk, title="t")
     assert dict(mpl.rcParams) == before
+
+
+def test_time_axis_reaches_the_last_curve_time_and_no_further():
+    """Follow-up beyond the last risk time: no curve is cut, and the axis ends with the data
+    even when the risk table lists times nobody reaches."""
+    curves, risk = km_inputs(GROUPS[2], RANGES["0-60"])
+    last = max(float(c["time"].max()) for c in curves.values())
+    assert last > 60  # the curves run past the last risk time
+    beyond = risk[risk["time"] == 60].assign(time=last + 48.0, n_risk=0)
+    fig = plot_km(curves, pd.concat([risk, beyond]), title="t")
+    ax = axes_by_label(fig)["survival"]
+    lo, hi = ax.get_xlim()
+    assert hi >= last
+    assert hi - last <= 0.05 * last, "axis runs on past the data"
+    assert max(ax.get_xticks()) <= last
+    assert lo < 0 <= min(ax.get_xticks())
+
+
+def test_legend_gives_each_group_its_events_and_median_and_the_tests_and_split():
+    curves, risk = km_inputs(GROUPS[3], RANGES["0-60"])
+    notes = {"T1": "12 events, median 40.2 months", "T2": "20 events, median not reached"}
+    fig = plot_km(
+        curves,
+        risk,
+        title="t",
+        logrank_p=0.02,
+        trend_p=0.00031,
+        split_text="Split at within-cohort tertiles",
+        group_notes=notes,
+    )
+    legend = axes_by_label(fig)["survival"].get_legend()
+    assert legend.get_title().get_text() == (
+        "Log-rank p = 0.020\nTrend p < 0.001\nSplit at within-cohort tertiles"
+    )
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "T1: 12 events, median 40.2 months",
+        "T2: 20 events, median not reached",
+        "T3",
+    ]
+
+
+def test_each_curve_has_its_own_dash_pattern_and_the_legend_sits_clear_of_the_curves():
+    curves, risk = km_inputs(GROUPS[4], RANGES["0-60"])
+    fig = plot_km(curves, risk, title="BRCA: IL-6 x pSTAT3, OS (n = 480)", logrank_p=0.3)
+    ax = axes_by_label(fig)["survival"]
+    names = {AS_GIVEN.group(g) for g in GROUPS[4]}
+    steps = [line for line in ax.get_lines() if line.get_label() in names]
+    dashes = [(line.get_linestyle(), str(line._dash_pattern)) for line in steps]
+    assert len(set(dashes)) == 4, "two curves share a dash pattern"
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend_box = ax.get_legend().get_window_extent(renderer)
+    assert legend_box.y0 >= ax.get_window_extent(renderer).y1 - 1, "legend over the curves"
+    title_box = fig._suptitle.get_window_extent(renderer)
+    assert legend_box.y1 <= title_box.y0 + 1, "legend over the title"
+    assert legend_box.x1 <= fig.bbox.x1 and title_box.x1 <= fig.bbox.x1

@@ -36,7 +36,7 @@ rule plot_summary:
         flow=f"{HARMONIZED}/flow.json",
         tables=expand(
             f"{RESULTS}/tables/{{name}}.tsv",
-            name=FINAL_TABLES,
+            name=[*FINAL_TABLES, "pooling_weights"],
         ),
         marker_values=f"{HARMONIZED}/qc/marker_values.parquet",
         marker_qc=f"{HARMONIZED}/qc/marker_qc.tsv",
@@ -57,7 +57,10 @@ rule plot_summary:
         "../../envs/markersurv.yaml"
     params:
         config=FIGURE_CONFIG,
-        tables={name: f"{RESULTS}/tables/{name}.tsv" for name in FINAL_TABLES},
+        tables={
+            name: f"{RESULTS}/tables/{name}.tsv"
+            for name in [*FINAL_TABLES, "pooling_weights"]
+        },
         captions=FigureCaptions(f"{RESULTS}/figures/summary"),
     script:
         "../scripts/plot_summary.py"

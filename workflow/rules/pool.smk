@@ -3,6 +3,7 @@ rule pool_results:
         tables=analysis_tables,
     output:
         **{name: f"{RESULTS}/tables/{name}.tsv" for name in FINAL_TABLES},
+        pooling_weights=f"{RESULTS}/tables/pooling_weights.tsv",
     log:
         f"{RESULTS}/logs/pool_results/pool.log",
     benchmark:

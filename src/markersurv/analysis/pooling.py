@@ -3,6 +3,7 @@
 Pooling combines the log hazard ratios of a marker term (continuous, median-dichotomized and
 adjusted models) across the cohorts of each cancer type, and across cancer types
 (pan-cancer, from each type's cohort-stratified estimate), by REML and DerSimonian-Laird.
+Each study's share of a pooled estimate is written beside it (pooling_weights.tsv).
 
 q-values control the false discovery rate within declared families of primary tests: one
 family per model kind (and cut method or test), spanning all cancer types x markers x
@@ -47,6 +48,7 @@ POOLED_COLUMNS = [
     "status",
     "note",
 ]
+WEIGHT_COLUMNS = [*LEADING, "scope", "model", "term", "method", "study", "weight"]
 
 
 def marker_term(model: str, marker: str) -> str:
@@ -91,9 +93,7 @@ def pool(
     settings: AnalysisSettings,
 ) -> list[dict]:
     """Pooled rows (REML and DL) from estimable per-study rows of one term."""
-    usable = estimates[
-        (estimates["status"] != "not_estimable") & estimates["coef"].notna() & (estimates["se"] > 0)
-    ]
+    usable = usable_estimates(estimates)
     label_column = "cohort" if scope != "pan-cancer" else "cancer_type"
     rows = []
     test: Test = "knha" if settings.knapp_hartung else "z"
@@ -151,6 +151,73 @@ def pool(
             }
         )
     return rows
+
+
+def usable_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
+    """The per-study rows a pooled estimate combines: estimable, with a positive SE."""
+    return estimates[
+        (estimates["status"] != "not_estimable") & estimates["coef"].notna() & (estimates["se"] > 0)
+    ]
+
+
+def study_weights(se: np.ndarray, tau2: float) -> np.ndarray:
+    """Percent weight of each study in an inverse-variance pooled estimate.
+
+    ``w_i = 1 / (se_i^2 + tau^2)``, normalized to sum to 100: the weights of the pooled
+    estimate (with tau^2 = 0 for a fixed-effect model), as R's ``weights(rma(...))``
+    prints them. A Knapp-Hartung test rescales the SE, not the weights.
+
+    >>> study_weights(np.array([0.1, 0.2]), 0.0).round(6).tolist()
+    [80.0, 20.0]
+
+    References
+    ----------
+    Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package.
+    J Stat Softw 36(3):1-48.
+    """
+    w = 1.0 / (np.asarray(se, dtype=float) ** 2 + tau2)
+    return 100.0 * w / w.sum()
+
+
+def pooling_weights(cox: pd.DataFrame, pooled: pd.DataFrame) -> pd.DataFrame:
+    """Each study's weight in each estimable pooled row (pooling_weights.tsv).
+
+    A study is a cohort of the cancer type (scope a cancer type) or a cancer type's
+    cohort-stratified estimate (scope pan-cancer); the weights of one pooled row sum to 100.
+    """
+    rows: list[dict] = []
+    estimable = pooled[pooled["status"] != "not_estimable"] if len(pooled) else pooled
+    if cox.empty or estimable.empty:
+        return pd.DataFrame(columns=WEIGHT_COLUMNS)
+    by_model = dict(marker_rows(cox))
+    for row in estimable.itertuples():
+        subset = by_model[row.model]
+        subset = subset[(subset["endpoint"] == row.endpoint) & (subset["marker"] == row.marker)]
+        if row.scope == "pan-cancer":
+            studies, label = subset[subset["cohort"] == "all"], "cancer_type"
+        else:
+            studies, label = subset[(subset["cancer_type"] == row.scope)], "cohort"
+            studies = studies[studies["cohort"] != "all"]
+        studies = usable_estimates(studies)
+        weights = study_weights(studies["se"].to_numpy(float), float(row.tau2))
+        for (cancer_type, cohort, study), weight in zip(
+            studies[["cancer_type", "cohort", label]].itertuples(index=False), weights, strict=True
+        ):
+            rows.append(
+                {
+                    "cancer_type": cancer_type,
+                    "cohort": cohort,
+                    "endpoint": row.endpoint,
+                    "marker": row.marker,
+                    "scope": row.scope,
+                    "model": row.model,
+                    "term": row.term,
+                    "method": row.method,
+                    "study": study,
+                    "weight": weight,
+                }
+            )
+    return pd.DataFrame(rows, columns=WEIGHT_COLUMNS)
 
 
 def marker_rows(cox: pd.DataFrame):
@@ -215,6 +282,7 @@ def finalize_tables(
         tables["pooled"] = pd.concat(
             [p for p in (within, across) if len(p)] or [across], ignore_index=True
         )
+        tables["pooling_weights"] = pooling_weights(tables["cox"], tables["pooled"])
     if "logrank" in tables and len(tables["logrank"]):
         lr = tables["logrank"]
         family = (lr["cut_method"] + ":" + lr["test"]).where(lr["cohort"] == "all")

@@ -18,6 +18,7 @@ from markersurv.config.settings import AnalysisSettings, FigureSettings
 from markersurv.config.study import Study
 from markersurv.figures.captions import TRANSFORMS, FigureRecord, figure_stem, study_labels
 from markersurv.figures.folder import FigureFolder
+from markersurv.figures.legends import group_notes, split_text
 from markersurv.figures.rows import first_row, forest_pooled_rows, forest_rows, select
 from markersurv.plots.cutpoint import plot_cutpoint_scan
 from markersurv.plots.forest import plot_forest
@@ -93,7 +94,8 @@ class CancerTypeFigures:
     def km(self, out: FigureFolder, endpoint: str, marker: str, method: str, kind="") -> None:
         keys = {"cohort": ALL, "endpoint": endpoint, "marker": marker, "cut_method": method}
         steps = self.table("km_curve", **keys)
-        overall = first_row(self.table("km", **keys), group="all")
+        km = self.table("km", **keys)
+        overall = first_row(km, group="all")
         if steps.empty or overall is None:
             return
         order = list(pd.unique(steps["group"]))
@@ -102,29 +104,44 @@ class CancerTypeFigures:
         risk = risk[risk["group"].isin(order)]
         if risk.empty:
             return
-        logrank = first_row(
-            self.table("logrank", **keys), test="two_group" if len(order) == 2 else "k_group"
-        )
-        hr_text = None
-        if len(order) == 2:
-            cox = first_row(self.table("cox", **keys), model="dichotomized")
-            if cox is not None and np.isfinite(cox["hr"]):
-                hr_text = "HR high vs low " + format_ratio_ci(
-                    cox["hr"], cox["hr_lower"], cox["hr_upper"]
-                )
+        test = "two_group" if len(order) == 2 else "k_group"
+        logrank = first_row(self.table("logrank", **keys), test=test)
+        trend = first_row(self.table("logrank", **keys), test="trend")
         n, events = int(overall["n"]), int(overall["events"])
         detail = "median splits" if kind == "km_joint" else CUT_METHOD_LABELS[method]
         fig = plot_km(
             curves,
             risk,
             title=self.labels.figure_title(self.cancer_type, marker, endpoint, n, detail=detail),
-            hr_text=hr_text,
+            hr_text=self.km_hazard_ratio(keys) if len(order) == 2 else None,
             logrank_p=None if logrank is None else float(logrank["p"]),
+            trend_p=None if trend is None else float(trend["p"]),
+            split_text=self.km_split(endpoint, marker, method, test, kind),
+            group_notes=group_notes(km[km["group"].isin(order)], self.figures.suppress_below),
             suppress_below=self.figures.suppress_below,
             labels=self.labels,
         )
         kind = kind or f"km_{method}"
         out.save(fig, self.record(kind, marker, endpoint, cut=method, n=n, events=events))
+
+    def km_hazard_ratio(self, keys: dict) -> str | None:
+        cox = first_row(self.table("cox", **keys), model="dichotomized")
+        if cox is None or not np.isfinite(cox["hr"]):
+            return None
+        return "HR high vs low " + format_ratio_ci(cox["hr"], cox["hr_lower"], cox["hr_upper"])
+
+    def km_split(self, endpoint: str, marker: str, method: str, test: str, kind: str) -> str:
+        if kind == "km_joint":
+            return "Split at within-cohort medians"
+        rows = self.table("logrank", endpoint=endpoint, marker=marker, cut_method=method)
+        rows = rows[(rows["cohort"] != ALL) & (rows["test"] == test)] if len(rows) else rows
+        column = f"{marker}_scale"
+        scales = (
+            self.patients.dropna(subset=[column]).groupby("cohort")[column].unique()
+            if column in self.patients
+            else pd.Series(dtype=object)
+        )
+        return split_text(rows, method, {str(c): list(s) for c, s in scales.items()})
 
     def forest(self, out: FigureFolder, endpoint: str, marker: str) -> None:
         cox = self.table(
@@ -133,13 +150,14 @@ class CancerTypeFigures:
         per_cohort = cox[cox["cohort"] != ALL] if len(cox) else cox
         if len(per_cohort) < 2:
             return
-        pooled = self.table(
-            "pooled", scope=self.cancer_type, endpoint=endpoint, marker=marker, model="continuous"
-        )
+        keys = {"scope": self.cancer_type, "endpoint": endpoint, "marker": marker}
+        pooled = self.table("pooled", **keys, model="continuous")
+        method = self.settings.meta_method
+        weights = self.table("pooling_weights", **keys, model="continuous", method=method)
         n, events = int(per_cohort["n"].sum()), int(per_cohort["events"].sum())
         fig = plot_forest(
-            forest_rows(per_cohort, "cohort"),
-            forest_pooled_rows(pooled, "Pooled"),
+            forest_rows(per_cohort, "cohort", weights=weights),
+            forest_pooled_rows(pooled, "Pooled", method),
             title=self.labels.figure_title(
                 self.cancer_type, marker, endpoint, n, detail="HR per 1 SD by cohort"
             ),

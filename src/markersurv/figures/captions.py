@@ -20,6 +20,11 @@ from markersurv.plots.labels import CUT_METHOD_LABELS, Labels
 CATALOG = "figures.tsv"
 
 TIES = {"efron": "Efron", "breslow": "Breslow"}
+POOLING = {
+    "REML": "random-effects (REML)",
+    "DL": "random-effects (DerSimonian-Laird)",
+    "FE": "fixed-effect",
+}
 TRANSFORMS = {
     "km": "1 - Kaplan-Meier",
     "identity": "time",
@@ -74,13 +79,16 @@ CAPTIONS = {
     ),
     "forest_cohorts": (
         "Forest plot of the {endpoint} hazard ratio per 1 SD of {marker} in each cohort "
-        "({cox}; squares sized by weight), {count}, with the pooled estimates (diamonds) and "
-        "{level} prediction intervals."
+        "({cox}), {count}, with the {pooling} pooled estimate (diamond) and its p; squares "
+        "sized by, and the last column giving, each cohort's weight in it; {level} "
+        "prediction interval where at least three cohorts are pooled."
     ),
     "forest_pancancer": (
         "Forest plot of the {endpoint} hazard ratio per 1 SD of {marker} in each cancer type "
         "(Cox stratified by cohort, {ties} ties, {level} CI, Benjamini-Hochberg q), {count}, "
-        "with the pan-cancer pooled estimates and {level} prediction intervals."
+        "with the {pooling} pan-cancer pooled estimate and its p; squares sized by, and the "
+        "last column giving, each cancer type's weight in it; {level} prediction interval "
+        "where at least three cancer types are pooled."
     ),
     "cutpoint_scan": (
         "Exploratory cutpoint scan of {marker} for {endpoint} ({cohort}), {count}: "
@@ -99,9 +107,11 @@ CAPTIONS = {
         "cox.zph score test p-value (survival 3.x); {count}."
     ),
     "pancancer_map": (
-        "Log hazard ratio per 1 SD of each marker for each cancer type and endpoint (Cox "
-        "stratified by cohort), diverging palette centred at HR = 1; * q < 0.05, ** q < 0.01 "
-        "(Benjamini-Hochberg within each model family); {n} estimates."
+        "Hazard ratio per 1 SD of each marker (continuous, standardized within cohort) for "
+        "each cancer type and endpoint, from Cox models stratified by cohort, printed in each "
+        "cell on a log colour scale centred at HR = 1; * q < 0.05, ** q < 0.01 "
+        "(Benjamini-Hochberg within each model family); \u2020 proportional-hazards test "
+        "p < {ph_alpha}; {n} estimates."
     ),
     "flow": (
         "REMARK patient-flow diagram from flow.json: records read per cohort and table, "
@@ -137,6 +147,8 @@ def caption(record: FigureRecord, settings: AnalysisSettings, labels: Labels) ->
         cohort=record.cohort,
         level=level,
         ties=TIES[settings.ties],
+        pooling=POOLING[settings.meta_method],
+        ph_alpha=f"{settings.ph_alpha:g}",
         cox=f"Cox, {TIES[settings.ties]} ties, {level} Wald CI",
         minprop=f"{settings.cutpoint_minprop:g}",
         maxprop=f"{settings.cutpoint_maxprop:g}",

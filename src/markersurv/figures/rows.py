@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 
 ESTIMATE_COLUMNS = ["n", "events", "hr", "hr_lower", "hr_upper", "p"]
-POOLED_COLUMNS = ["hr", "hr_lower", "hr_upper", "pi_lower", "pi_upper", "i2", "tau2", "q_p"]
+POOLED_COLUMNS = ["hr", "hr_lower", "hr_upper", "p", "pi_lower", "pi_upper", "i2", "tau2", "q_p"]
+# A prediction interval from two studies says next to nothing about a new one: drawn from 3.
+MIN_STUDIES_FOR_PREDICTION = 3
 
 
 def select(frame: pd.DataFrame, **keys) -> pd.DataFrame:
@@ -24,21 +26,36 @@ def first_row(frame: pd.DataFrame, **keys) -> pd.Series | None:
     return rows.iloc[0] if len(rows) else None
 
 
-def forest_rows(rows: pd.DataFrame, label_column: str, with_q: bool = False) -> pd.DataFrame:
-    """Estimate rows of a forest plot, labelled by a column of the cox table."""
+def forest_rows(
+    rows: pd.DataFrame,
+    label_column: str,
+    with_q: bool = False,
+    weights: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Estimate rows of a forest plot, labelled by a column of the cox table; with
+    ``weights`` (pooling_weights rows of one pooled estimate) each row's weight in it, in
+    percent (missing for a study the pooled estimate left out)."""
     columns = ESTIMATE_COLUMNS + (["q"] if with_q else [])
     out = rows[columns].reset_index(drop=True)
-    out.insert(0, "label", rows[label_column].to_numpy())
+    labels = rows[label_column].astype(str).to_numpy()
+    out.insert(0, "label", labels)
+    if weights is not None and len(weights):
+        share = dict(zip(weights["study"].astype(str), weights["weight"], strict=True))
+        out["weight"] = [share.get(label, np.nan) for label in labels]
     return out
 
 
-def forest_pooled_rows(pooled: pd.DataFrame, prefix: str) -> pd.DataFrame | None:
-    """Estimable pooled rows of a forest plot, labelled ``<prefix> (<method>)``."""
+def forest_pooled_rows(pooled: pd.DataFrame, prefix: str, method: str) -> pd.DataFrame | None:
+    """The estimable pooled row of ``method``, labelled ``<prefix> (<method>)``; its
+    prediction interval only where at least three studies were pooled."""
+    pooled = select(pooled, method=method)
     if pooled.empty:
         return None
     pooled = pooled[pooled["status"] != "not_estimable"]
     if pooled.empty:
         return None
     out = pooled[POOLED_COLUMNS].reset_index(drop=True)
+    few = (pooled["k"] < MIN_STUDIES_FOR_PREDICTION).to_numpy()
+    out.loc[few, ["pi_lower", "pi_upper"]] = np.nan
     out.insert(0, "label", (prefix + " (" + pooled["method"] + ")").to_numpy())
     return out

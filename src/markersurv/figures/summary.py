@@ -106,6 +106,13 @@ def association_figure(out: FigureFolder, patients: pd.DataFrame, association: p
     )
 
 
+def ph_flagged(cox: pd.DataFrame, ph_alpha: float) -> pd.Series:
+    """Rows whose proportional-hazards test flagged them: the term's cox.zph p below
+    ``ph_alpha``, or a warning whose note is about proportional hazards."""
+    about_ph = cox["note"].fillna("").str.contains("proportional.hazards", case=False)
+    return (cox["ph_p"] < ph_alpha) | ((cox["status"] == "warning") & about_ph)
+
+
 def pancancer_figures(out: FigureFolder, tables: dict[str, pd.DataFrame]) -> None:
     cox = tables.get("cox", pd.DataFrame())
     if cox.empty:
@@ -124,18 +131,28 @@ def pancancer_figures(out: FigureFolder, tables: dict[str, pd.DataFrame]) -> Non
             "endpoint": primary["endpoint"],
             "log_hr": primary["coef"],
             "q": primary["q"],
+            "ph_flag": ph_flagged(primary, out.settings.ph_alpha),
         }
     )
-    out.save(plot_pancancer_map(frame, labels=out.labels), record("pancancer_map", n=len(frame)))
+    pancancer_map = plot_pancancer_map(
+        frame,
+        quantity="Hazard ratio per 1 SD",
+        model="Continuous marker (standardized within cohort); Cox model stratified by cohort",
+        ph_note=f"proportional hazards questionable (cox.zph p < {out.settings.ph_alpha:g})",
+        labels=out.labels,
+    )
+    out.save(pancancer_map, record("pancancer_map", n=len(frame)))
     pooled = tables.get("pooled", pd.DataFrame())
+    weights = tables.get("pooling_weights", pd.DataFrame())
+    method = out.settings.meta_method
     for (endpoint, marker), rows in primary.groupby(["endpoint", "marker"], sort=True):
-        pan = select(
-            pooled, scope="pan-cancer", endpoint=endpoint, marker=marker, model="continuous"
-        )
+        keys = {"scope": "pan-cancer", "endpoint": endpoint, "marker": marker}
+        pan = select(pooled, **keys, model="continuous")
+        shares = select(weights, **keys, model="continuous", method=method)
         n, events = int(rows["n"].sum()), int(rows["events"].sum())
         fig = plot_forest(
-            forest_rows(rows, "cancer_type", with_q=True),
-            forest_pooled_rows(pan, "Pan-cancer"),
+            forest_rows(rows, "cancer_type", with_q=True, weights=shares),
+            forest_pooled_rows(pan, "Pan-cancer", method),
             label_header="Cancer type",
             title=out.labels.figure_title(
                 "Pan-cancer", marker, endpoint, n, detail="HR per 1 SD by cancer type"

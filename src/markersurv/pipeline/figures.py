@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from markersurv.analysis.pooling import pooling_weights
 from markersurv.config.settings import AnalysisSettings, FigureSettings
 from markersurv.config.study import Study
 from markersurv.figures.cancer_type import CancerTypeFigures
@@ -22,6 +23,12 @@ def plot_cancer_type_step(
     patients = pd.concat([pd.read_parquet(p) for p in patient_paths], ignore_index=True)
     patients = patients[patients["cancer_type"] == cancer_type].reset_index(drop=True)
     tables = read_tables(table_paths)
+    # The weights of the type's own pooled rows, by the function that writes them into
+    # results/tables/pooling_weights.tsv: reading that table instead would make every
+    # type's figures wait for (and be redrawn after) the pooling of all types.
+    tables["pooling_weights"] = pooling_weights(
+        tables.get("cox", pd.DataFrame()), tables.get("pooled", pd.DataFrame())
+    )
     CancerTypeFigures(
         cancer_type,
         patients,

@@ -12,14 +12,20 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
 from markersurv.plots.checks import require_columns, require_rows
-from markersurv.plots.labels import format_count, format_interval, format_p, format_ratio_ci
+from markersurv.plots.labels import (
+    format_count,
+    format_interval,
+    format_p,
+    format_ratio_ci,
+    p_equals,
+)
 from markersurv.plots.theme import REFERENCE_COLOUR, new_figure, themed
 
 _FONT = 8.0
 _CHAR = 0.62 * _FONT / 72  # average width of a DejaVu Sans character, inches
 _ROW = 0.24
 _PLOT_WIDTH = 2.8
-_GAP = 0.18
+_GAP = 0.24
 _CLIP = (0.02, 50.0)
 _NICE_TICKS = (0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50)
 _FINE_TICKS = (0.5, 0.67, 0.8, 1, 1.25, 1.5, 2)
@@ -241,7 +247,7 @@ def _heterogeneity_notes(pooled: pd.DataFrame) -> list[str]:
             f"{record['label']}: I\u00b2 = {record['i2']:.0f}%, \u03c4\u00b2 = {record['tau2']:.2g}"
         )
         if "q_p" in record:
-            text += f", heterogeneity p = {format_p(record['q_p'])}"
+            text += ", " + p_equals(record["q_p"], "heterogeneity p")
         notes.append(text)
     return notes
 

@@ -1,4 +1,4 @@
-"""Pan-cancer map: log hazard ratio by cancer type and marker-endpoint, with FDR marks."""
+"""Pan-cancer map: hazard ratio by cancer type and marker-endpoint, with FDR and PH marks."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from markersurv.plots.checks import PlotDataError, require_columns, require_rows
-from markersurv.plots.labels import AS_GIVEN, Labels
+from markersurv.plots.labels import AS_GIVEN, Labels, format_number
 from markersurv.plots.theme import DIVERGING_CMAP, NOT_ESTIMABLE_COLOUR, new_figure, themed
 
 ENDPOINT_ORDER = ("os", "pfs", "pfi", "dss", "dfs", "dfi")
 _HR_TICKS = (0.25, 0.33, 0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
 _LIMIT_RANGE = (math.log(1.5), math.log(4.0))
+PH_MARK = "\u2020"
+_ROW = 0.4
 
 
 def q_mark(q: float, thresholds: tuple[float, float] = (0.05, 0.01)) -> str:
@@ -47,23 +49,33 @@ def colour_limit(log_hr: np.ndarray, limit: float | None = None) -> float:
 def plot_pancancer_map(
     frame: pd.DataFrame,
     *,
-    title: str = "Log hazard ratio by cancer type, marker and endpoint",
+    quantity: str = "Hazard ratio",
+    model: str | None = None,
+    ph_note: str = "proportional hazards questionable",
     limit: float | None = None,
     thresholds: tuple[float, float] = (0.05, 0.01),
     labels: Labels = AS_GIVEN,
 ) -> Figure:
-    """Heatmap of log HR: cancer types as rows, marker-endpoint pairs as columns.
+    """Heatmap of HR on a log colour scale: cancer types as rows, marker-endpoint pairs as
+    columns, each cell printing its HR.
 
     A diverging palette is centred at log HR 0 (HR = 1) with symmetric limits; cells with
-    q below ``thresholds`` get ``*`` / ``**``; a row whose log HR is missing is drawn grey and
-    hatched ("not estimable"); a cell without a row (not analysed) is left blank.
+    q below ``thresholds`` get ``*`` / ``**`` under the HR; cells flagged in ``ph_flag`` get
+    a dagger; a row whose log HR is missing is drawn grey and hatched ("not estimable"); a
+    cell without a row (not analysed) shows a dash. The title and the colour bar name the
+    same ``quantity``; ``model`` says under the title how it was estimated.
 
     Parameters
     ----------
     frame : pandas.DataFrame
-        cancer_type, marker, endpoint, log_hr, q: at most one row per cell.
-    title : str
-        Figure title.
+        cancer_type, marker, endpoint, log_hr, q and optionally ph_flag (bool): at most one
+        row per cell.
+    quantity : str
+        What the cells show, e.g. ``"Hazard ratio per 1 SD"``.
+    model : str, optional
+        The model behind the estimates, printed under the title.
+    ph_note : str
+        What the dagger means, for the footnote (printed only when a cell is flagged).
     limit : float, optional
         Colour limit on the log HR scale (symmetric); by default the largest |log HR|
         within log 1.5 to log 4, larger values saturating.
@@ -73,8 +85,9 @@ def plot_pancancer_map(
     Returns
     -------
     matplotlib.figure.Figure
-        Axes labelled ``map``; the cells are its ``QuadMesh``; marks are texts with gid
-        ``mark``, not-estimable cells rectangles with gid ``not_estimable``.
+        Axes labelled ``map``; the cells are its ``QuadMesh``; texts with gid ``hr`` (the
+        HR of a cell), ``mark`` (q stars) and ``ph_flag``; not-estimable cells rectangles
+        with gid ``not_estimable``.
     """
     require_columns(frame, ["cancer_type", "marker", "endpoint", "log_hr", "q"], "pan-cancer map")
     require_rows(frame, "pan-cancer map")
@@ -93,6 +106,7 @@ def plot_pancancer_map(
     )
     log_hr = np.full((len(rows), len(pairs)), np.nan)
     q = np.full_like(log_hr, np.nan)
+    flagged = np.zeros(log_hr.shape, dtype=bool)
     analysed = np.zeros(log_hr.shape, dtype=bool)
     row_index = {r: i for i, r in enumerate(rows)}
     col_index = {p: j for j, p in enumerate(pairs)}
@@ -102,12 +116,13 @@ def plot_pancancer_map(
         log_hr[i, j] = record["log_hr"]
         analysed[i, j] = True
         q[i, j] = record["q"]
+        flagged[i, j] = bool(record.get("ph_flag", False)) and math.isfinite(record["log_hr"])
     m = colour_limit(log_hr, limit)
     norm = Normalize(vmin=-m, vmax=m)
     cmap = mpl.colormaps[DIVERGING_CMAP]
 
     with themed():
-        fig = new_figure(2.6 + 0.62 * len(pairs), 1.5 + 0.24 * len(rows))
+        fig = new_figure(2.8 + 0.7 * len(pairs), 1.9 + _ROW * len(rows))
         ax = fig.add_subplot(label="map")
         mesh = ax.pcolormesh(
             np.ma.masked_invalid(log_hr), cmap=cmap, norm=norm, edgecolors="white", linewidth=0.5
@@ -135,23 +150,16 @@ def plot_pancancer_map(
                 color="0.55",
                 gid="not_analysed",
             )
-        for i, j in np.ndindex(log_hr.shape):
-            mark = q_mark(q[i, j], thresholds) if np.isfinite(log_hr[i, j]) else ""
-            if not mark:
-                continue
+        for i, j in zip(*np.nonzero(np.isfinite(log_hr)), strict=True):
             r, g, b, _ = cmap(norm(log_hr[i, j]))
-            dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
-            ax.text(
-                j + 0.5,
-                i + 0.56,
-                mark,
-                ha="center",
-                va="center",
-                fontsize=9,
-                fontweight="bold",
-                color="white" if dark else "black",
-                gid="mark",
-            )
+            ink = "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.5 else "black"
+            cell = {"ha": "center", "va": "center", "color": ink}
+            ax.text(j + 0.5, i + 0.4, format_number(math.exp(log_hr[i, j])), **cell, gid="hr")
+            mark = q_mark(q[i, j], thresholds)
+            if mark:
+                ax.text(j + 0.5, i + 0.78, mark, **cell, fontweight="bold", gid="mark")
+            if flagged[i, j]:
+                ax.text(j + 0.93, i + 0.3, PH_MARK, **{**cell, "ha": "right"}, gid="ph_flag")
         ax.set_xlim(0, len(pairs))
         ax.set_ylim(len(rows), 0)
         ax.set_xticks(
@@ -163,7 +171,13 @@ def plot_pancancer_map(
         ax.xaxis.tick_top()
         for spine in ax.spines.values():
             spine.set_visible(False)
-        ax.set_title(title)
+        fig.suptitle(
+            f"{quantity} by cancer type, marker and endpoint",
+            fontsize=9.6,
+            fontweight="bold",
+        )
+        if model:
+            ax.set_title(model, fontsize=8, fontweight="normal", color="0.25")
         finite = log_hr[np.isfinite(log_hr)]
         extend = (
             "both"
@@ -174,14 +188,14 @@ def plot_pancancer_map(
             if finite.size and finite.max() > m
             else "neither"
         )
-        bar = fig.colorbar(mesh, ax=ax, extend=extend, shrink=min(1.0, 2.6 / (0.24 * len(rows))))
+        bar = fig.colorbar(mesh, ax=ax, extend=extend, shrink=min(1.0, 2.6 / (_ROW * len(rows))))
         ticks = [t for t in _HR_TICKS if abs(math.log(t)) <= m + 1e-12]
         bar.set_ticks([math.log(t) for t in ticks], labels=[f"{t:g}" for t in ticks])
-        bar.set_label("Hazard ratio (log scale)")
+        bar.set_label(f"{quantity} (log scale)")
         bar.ax.minorticks_off()
-        fig.supxlabel(
-            f"* q < {thresholds[0]:g}   ** q < {thresholds[1]:g} (Benjamini-Hochberg)   "
-            "grey hatched: not estimable   \u2013 not analysed",
-            fontsize=7,
-        )
+        key = [f"* q < {thresholds[0]:g}   ** q < {thresholds[1]:g} (Benjamini-Hochberg)"]
+        if flagged.any():
+            key.append(f"{PH_MARK} {ph_note}")
+        key.append("grey hatched: not estimable   \u2013 not analysed")
+        fig.supxlabel("\n".join(key), fontsize=7)
     return fig

@@ -19,6 +19,9 @@ _RISK_LINE = 0.19
 _WIDTH = 6.5
 # R's survfit calls a survival within sqrt(machine epsilon) of 0.5 "exactly 0.5".
 _HALF_TOLERANCE = math.sqrt(np.finfo(float).eps)
+# One dash pattern per curve, in drawing order, so that curves stay apart in grey print and
+# for readers who cannot tell their colours apart: solid, dashed, dash-dot, dotted.
+LINE_STYLES = ("-", (0, (5, 2)), (0, (5, 1.5, 1.2, 1.5)), (0, (1.2, 1.2)))
 
 
 def _steps(curve: pd.DataFrame, columns: Sequence[str]) -> dict[str, np.ndarray]:
@@ -52,6 +55,14 @@ def risk_columns(times: Sequence[float], max_columns: int) -> np.ndarray:
     return t[::step]
 
 
+def time_axis_end(curves: Mapping[str, pd.DataFrame], risk: pd.DataFrame) -> float:
+    """Where the time axis ends: the last time of any curve, or the last risk-table time
+    with patients still at risk if that is later (no curve is cut, no stretch is empty)."""
+    last_step = max(float(c["time"].max()) for c in curves.values())
+    at_risk = risk.loc[risk["n_risk"] > 0, "time"] if "n_risk" in risk else risk["time"]
+    return max(last_step, float(at_risk.max()) if len(at_risk) else 0.0)
+
+
 def _risk_lookup(
     risk: pd.DataFrame, groups: Sequence[str], times: np.ndarray, row: str
 ) -> np.ndarray:
@@ -79,6 +90,9 @@ def plot_km(
     ylabel: str = "Survival probability",
     hr_text: str | None = None,
     logrank_p: float | None = None,
+    trend_p: float | None = None,
+    split_text: str | None = None,
+    group_notes: Mapping[str, str] | None = None,
     show_ci: bool = False,
     show_censors: bool = True,
     show_median: bool = False,
@@ -90,9 +104,12 @@ def plot_km(
 ) -> Figure:
     """Kaplan-Meier curves of marker groups with numbers at risk below the time axis.
 
-    The x axis runs from 0 to the last time shown in the risk table, with those times as its
-    ticks; every number of the risk table is printed at its tick's x position in an axes
-    that shares the time axis, so columns line up for any number of groups and time range.
+    The x axis runs from 0 to the last curve time (or the last risk-table time with
+    patients at risk, if later), with the risk-table times up to there as its ticks; every
+    number of the risk table is printed at its tick's x position in an axes that shares the
+    time axis, so columns line up for any number of groups and time range. Each curve has
+    its group's colour and its own dash pattern. The legend sits above the curves, its
+    title holding the hazard ratio, the tests and the split.
 
     Parameters
     ----------
@@ -110,6 +127,12 @@ def plot_km(
         Preformatted hazard ratio, e.g. ``"HR 1.48 (1.17\u20131.86)"``.
     logrank_p : float, optional
         Log-rank p-value printed as ``Log-rank p = ...``.
+    trend_p : float, optional
+        Log-rank test for trend over ordered groups, printed as ``Trend p = ...``.
+    split_text : str, optional
+        How the groups were formed, e.g. ``"Split at 5.2 pg/mL"``.
+    group_notes : mapping of group label to str, optional
+        Text after a group's name in the legend (events and median survival).
     show_ci : bool
         Shade the pointwise confidence band of each curve.
     show_censors : bool
@@ -144,9 +167,13 @@ def plot_km(
         group=lambda f: f["group"].astype(str)
     )
     require_rows(shown, f"risk table for groups {groups}")
-    times = risk_columns(shown["time"], max_risk_columns)
-    if times[-1] <= 0:
-        raise PlotDataError(f"risk-table times must reach beyond 0; found {times.tolist()}")
+    end = time_axis_end(curves, shown)
+    times = risk_columns(shown.loc[shown["time"] <= end, "time"], max_risk_columns)
+    if times.size == 0 or end <= 0:
+        raise PlotDataError(
+            f"curves and risk-table times must reach beyond 0; found risk times "
+            f"{sorted(shown['time'].unique().tolist())}"
+        )
     tables = {row: _risk_lookup(shown, groups, times, row) for row in risk_rows}
     colours = group_colours(groups)
 
@@ -156,26 +183,44 @@ def plot_km(
             fig = new_figure(_WIDTH, 1.0 + _KM_HEIGHT + sum(risk_heights))
         grid = fig.add_gridspec(1 + len(risk_rows), 1, height_ratios=[_KM_HEIGHT, *risk_heights])
         ax = fig.add_subplot(grid[0], label="survival")
-        for label, curve in curves.items():
-            _draw_curve(ax, curve, labels.group(label), colours[label], show_ci, show_censors)
-        span = times[-1] - min(times[0], 0.0)
-        pad = 0.045 * span
-        ax.set_xlim(min(times[0], 0.0) - pad, times[-1] + pad)
+        notes = group_notes or {}
+        for i, (label, curve) in enumerate(curves.items()):
+            name = labels.group(label)
+            if notes.get(label):
+                name += f": {notes[label]}"
+            style = LINE_STYLES[i % len(LINE_STYLES)]
+            _draw_curve(ax, curve, name, colours[label], style, show_ci, show_censors)
+        start = min(times[0], 0.0)
+        pad = 0.03 * (end - start)
+        ax.set_xlim(start - pad, end + pad)
         ax.set_ylim(-0.02, 1.03)
         ax.set_xticks(times, labels=[f"{t:g}" for t in times])
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
-        ax.set_title("\n".join(textwrap.wrap(title, 75)))
+        fig.suptitle(
+            "\n".join(textwrap.wrap(title, 75)),
+            x=0.01,
+            ha="left",
+            fontsize=9.6,
+            fontweight="bold",
+        )
         if show_median:
             _draw_medians(ax, curves, colours)
         lines = [hr_text] if hr_text else []
         if logrank_p is not None:
             lines.append(p_equals(logrank_p, "Log-rank p"))
+        if trend_p is not None:
+            lines.append(p_equals(trend_p, "Trend p"))
+        if split_text:
+            lines.append(split_text)
         ax.legend(
             title="\n".join(lines) if lines else None,
-            loc="best",
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.01),
+            borderaxespad=0.0,
             alignment="left",
-            handlelength=1.6,
+            handlelength=2.6,
+            frameon=False,
         )
         for i, row in enumerate(risk_rows):
             rax = fig.add_subplot(grid[1 + i], sharex=ax, label=f"risk_table:{row}")
@@ -184,10 +229,10 @@ def plot_km(
     return fig
 
 
-def _draw_curve(ax, curve, label, colour, show_ci, show_censors) -> None:
+def _draw_curve(ax, curve, label, colour, style, show_ci, show_censors) -> None:
     columns = ["surv", "lower", "upper"] if show_ci else ["surv"]
     data = _steps(curve.sort_values("time", kind="mergesort"), columns)
-    ax.step(data["time"], data["surv"], where="post", color=colour, lw=1.6, label=label)
+    ax.step(data["time"], data["surv"], where="post", color=colour, ls=style, lw=1.6, label=label)
     if show_ci:
         ax.fill_between(
             data["time"],

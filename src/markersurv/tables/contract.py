@@ -217,6 +217,10 @@ CONTRACTS = {
             },
         ),
         TableContract(
+            "pooling_weights",
+            {**KEYS, **dict.fromkeys(("scope", "model", "method", "study"), TEXT), "weight": REAL},
+        ),
+        TableContract(
             "km_curve",
             {
                 **KEYS,
