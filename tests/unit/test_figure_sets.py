@@ -286,3 +286,22 @@ def test_tertile_km_prints_the_trend_p_of_logrank_tsv():
         p_equals(float(trend["p"].iloc[0]), "Trend p"),
         "Split at within-cohort tertiles",
     ]
+
+
+def test_spline_and_schoenfeld_figures_label_the_marker_and_read_their_p_from_cox_tsv():
+    drawer, tables = figures_of(simulated())
+    out = Recorder()
+    drawer.spline(out, "os", "il6")
+    drawer.schoenfeld(out, "os", "il6")
+    spline = out.figures["spline_il6_os"].axes[0]
+    cox = tables["cox"]
+    nonlinearity = cox[
+        (cox["cohort"] == ALL) & (cox["marker"] == "il6") & (cox["term"] == "nonlinearity")
+    ]
+    note = next(t for t in spline.texts if t.get_gid() == "spline_note").get_text()
+    assert note.endswith(p_equals(float(nonlinearity["p"].iloc[0]), "Nonlinearity p"))
+    assert spline.get_xlabel() == "IL-6 (SDs from the cohort mean)"
+    schoenfeld = out.figures["schoenfeld_il6_os"].axes[0]
+    assert schoenfeld.get_ylabel() == "Beta(t) for IL-6 (per SD)"
+    assert schoenfeld.get_xlabel().startswith("Months")
+    assert all(float(t.get_text()).is_integer() for t in schoenfeld.get_xticklabels())

@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 from matplotlib.collections import PolyCollection
 
+from markersurv.config.study import Study
+from markersurv.figures.captions import study_labels
 from markersurv.plots.association import plot_association
 from markersurv.plots.cutpoint import plot_cutpoint_scan
 from markersurv.plots.km import plot_km
@@ -260,3 +262,64 @@ def test_apply_theme_sets_the_package_look_globally():
         assert mpl.rcParams["font.sans-serif"] == ["DejaVu Sans"]
         assert mpl.rcParams["axes.spines.top"] is False
         assert mpl.rcParams["font.size"] == theme_rc()["font.size"]
+
+
+def test_schoenfeld_ticks_are_round_times_placed_on_the_transformed_axis():
+    rng = np.random.default_rng(11)
+    time = np.sort(rng.uniform(1.0, 130.0, 120))
+    x = 1 - np.exp(-time / 60)  # monotone in time, as 1 - KM is
+    residuals = pd.DataFrame({"x": x, "residual": rng.normal(0, 1, 120), "time": time})
+    ax = plot_schoenfeld(
+        residuals,
+        residual_smooth(x, residuals["residual"].to_numpy()),
+        term="IL-6 (log2 pg/mL, per SD)",
+        p=0.3,
+        transform_label="1 - Kaplan-Meier",
+        title="t",
+    )
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    ticks = np.array([float(v) for v in labels])
+    assert len(ticks) >= 3 and np.all(ticks == np.round(ticks))
+    assert ticks.min() >= time.min() and ticks.max() <= time.max()
+    np.testing.assert_allclose(ax.get_xticks(), np.interp(ticks, time, x))
+    assert ax.get_xlabel() == "Months (axis spaced as 1 - Kaplan-Meier)"
+
+
+def test_spline_plot_says_its_reference_and_nonlinearity_p():
+    ax = plot_spline(spline_frame(), np.zeros(0), title="t", nonlinearity_p=0.00042)
+    note = next(t for t in ax.texts if t.get_gid() == "spline_note")
+    assert note.get_text() == "HR relative to the median\nNonlinearity p < 0.001"
+
+
+def test_marker_labels_carry_their_scale_where_the_config_declares_a_unit():
+    study = Study.from_config(
+        {
+            "markers": [
+                {"id": "il6", "label": "IL-6", "kind": "concentration", "unit": "pg/mL"},
+                {"id": "pstat3", "label": "pSTAT3", "kind": "tissue_score", "unit": "H-score"},
+                {"id": "crp", "label": "CRP", "kind": "concentration"},
+            ],
+            "endpoints": [{"id": "os", "label": "Overall survival"}],
+        }
+    )
+    labels = study_labels(study)
+    assert labels.per_sd("il6") == "IL-6 (log2 pg/mL, per SD)"
+    assert labels.per_sd("pstat3") == "pSTAT3 (H-score, per SD)"
+    assert labels.per_sd("crp") == "CRP (per SD)"
+    assert labels.standardized("il6") == "IL-6 (log2 pg/mL, SDs from the cohort mean)"
+
+
+def test_schoenfeld_ticks_never_crowd_where_the_transform_compresses_late_times():
+    time = np.linspace(1.0, 60.0, 200)
+    x = 1 - np.exp(-time / 8)  # late times squeezed together near 1
+    residuals = pd.DataFrame({"x": x, "residual": np.zeros(200), "time": time})
+    ax = plot_schoenfeld(
+        residuals,
+        residual_smooth(x, np.linspace(-1, 1, 200)),
+        term="t",
+        p=0.3,
+        transform_label="1 - Kaplan-Meier",
+        title="t",
+    )
+    positions = np.sort(ax.get_xticks())
+    assert np.all(np.diff(positions) >= 0.07 * (x.max() - x.min()) - 1e-12)

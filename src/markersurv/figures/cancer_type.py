@@ -194,6 +194,7 @@ class CancerTypeFigures:
         keys = {"cohort": ALL, "endpoint": endpoint, "marker": marker}
         curve = self.table("spline_curve", **keys)
         model = first_row(self.table("cox", **keys), model="spline")
+        nonlinearity = first_row(self.table("cox", **keys), model="spline", term="nonlinearity")
         if curve.empty or model is None:
             return
         p = self.patients
@@ -206,7 +207,8 @@ class CancerTypeFigures:
             title=self.labels.figure_title(
                 self.cancer_type, marker, endpoint, n, detail="restricted cubic spline"
             ),
-            xlabel=f"{self.labels.marker(marker)} (z score)",
+            xlabel=self.labels.standardized(marker),
+            nonlinearity_p=None if nonlinearity is None else float(nonlinearity["p"]),
         )
         out.save(ax.figure, self.record("spline", marker, endpoint, n=n, events=events))
 
@@ -220,9 +222,9 @@ class CancerTypeFigures:
             return
         n, events = int(row["n"]), int(row["events"])
         ax = plot_schoenfeld(
-            residuals[["x", "residual"]],
+            residuals[["x", "residual", "time"]],
             smooth[["x", "fit", "lower", "upper"]],
-            term=f"{self.labels.marker(marker)} (per SD)",
+            term=self.labels.per_sd(marker),
             p=float(row["ph_p"]),
             transform_label=TRANSFORMS[str(residuals["transform"].iloc[0])],
             title=self.labels.figure_title(

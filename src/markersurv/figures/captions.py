@@ -54,8 +54,14 @@ def figure_stem(kind: str, *parts: str) -> str:
 
 
 def study_labels(study: Study) -> Labels:
-    """The words figures print for the study's markers and endpoints."""
-    return Labels(study.marker_labels(), study.endpoint_labels())
+    """The words figures print for the study's markers and endpoints, with the scale of
+    each marker's standardized value (concentrations are standardized on log2)."""
+    scales = {
+        m.id: f"log2 {m.unit}" if m.kind == "concentration" else m.unit
+        for m in study.markers
+        if m.unit
+    }
+    return Labels(study.marker_labels(), study.endpoint_labels(), scales)
 
 
 def counts(record: FigureRecord) -> str:
@@ -97,7 +103,7 @@ CAPTIONS = {
         "search."
     ),
     "spline": (
-        "Hazard ratio of {endpoint} over {marker} (z score) relative to its median, from a "
+        "Hazard ratio of {endpoint} over {marker} (standardized) relative to its median, from a "
         "restricted cubic spline in a Cox model (knots at the {knots} quantiles), with "
         "{level} pointwise confidence band and a rug of observed values; {count}."
     ),

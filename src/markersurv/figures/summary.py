@@ -99,8 +99,8 @@ def association_figure(out: FigureFolder, patients: pd.DataFrame, association: p
             y=f"{second}_z",
             title=f"{out.labels.marker(joint, joiner=' and ')} by cancer type: "
             "Spearman \u03c1 (95% CI)",
-            xlabel=f"{out.labels.marker(first)} (z score)",
-            ylabel=f"{out.labels.marker(second)} (z score)",
+            xlabel=out.labels.standardized(first),
+            ylabel=out.labels.standardized(second),
         ),
         record("association", joint, marker=joint, n=len(pair)),
     )

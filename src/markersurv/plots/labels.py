@@ -52,6 +52,23 @@ class Labels:
 
     markers: Mapping[str, str] = field(default_factory=dict)
     endpoints: Mapping[str, str] = field(default_factory=dict)
+    # The scale each marker's standardized value is on: ``log2 pg/mL`` for a concentration
+    # (log2-transformed before standardization), the declared unit otherwise.
+    scales: Mapping[str, str] = field(default_factory=dict)
+
+    def per_sd(self, marker: str) -> str:
+        """A hazard ratio's unit: ``IL-6 (log2 pg/mL, per SD)``, or ``X (per SD)``.
+
+        >>> Labels({"il6": "IL-6"}, scales={"il6": "log2 pg/mL"}).per_sd("il6")
+        'IL-6 (log2 pg/mL, per SD)'
+        """
+        scale = self.scales.get(marker)
+        return f"{self.marker(marker)} ({scale + ', ' if scale else ''}per SD)"
+
+    def standardized(self, marker: str) -> str:
+        """An axis of standardized values: ``IL-6 (log2 pg/mL, SDs from the cohort mean)``."""
+        scale = self.scales.get(marker)
+        return f"{self.marker(marker)} ({scale + ', ' if scale else ''}SDs from the cohort mean)"
 
     def marker(self, marker: str, joiner: str = " x ") -> str:
         """``il6`` -> its label; a joint marker ``a&b`` -> ``A x B``."""

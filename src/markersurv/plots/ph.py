@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator, NullLocator
 
 from markersurv.plots.checks import PlotDataError, require_columns, require_rows
 from markersurv.plots.labels import p_equals
@@ -34,7 +35,9 @@ def plot_schoenfeld(
     ----------
     residuals : pandas.DataFrame
         x (transformed event time) and residual (scaled Schoenfeld residual of the term);
-        rows with a missing value are dropped.
+        rows with a missing value are dropped. With a ``time`` column (the event time
+        itself), the x ticks sit at round times, placed where they fall on the transformed
+        axis, and the axis is labelled in months.
     smooth : pandas.DataFrame
         x, fit, lower, upper: the smooth and its pointwise band.
     term, transform_label, title : str
@@ -87,8 +90,36 @@ def plot_schoenfeld(
             fontsize=8,
             bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "0.8", "alpha": 0.9},
         )
-        ax.set_xlabel(transform_label)
+        if "time" in residuals:
+            _time_ticks(ax, residuals["time"].to_numpy(dtype=float)[keep], x)
+            ax.set_xlabel(f"Months (axis spaced as {transform_label})")
+        else:
+            ax.set_xlabel(transform_label)
         ax.set_ylabel(f"Beta(t) for {term}")
         ax.set_title(title)
         ax.legend(loc="upper right")
     return ax
+
+
+def time_ticks(time: np.ndarray, x: np.ndarray, n: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    """Round times within the observed range and where each falls on the transformed axis
+    (between observed event times, by linear interpolation of the monotone time-x pairs);
+    a tick too close to the one before it on the transformed axis is left out."""
+    order = np.argsort(time, kind="mergesort")
+    t, tx = time[order], x[order]
+    ticks = MaxNLocator(nbins=n, steps=[1, 2, 2.5, 3, 5, 6, 10]).tick_values(t.min(), t.max())
+    ticks = ticks[(ticks >= t.min()) & (ticks <= t.max())]
+    where = np.interp(ticks, t, tx)
+    # A transform that compresses late times would print their ticks over each other.
+    gap = 0.07 * (tx.max() - tx.min())
+    keep: list[int] = []
+    for i, position in enumerate(where):
+        if not keep or position - where[keep[-1]] >= gap:
+            keep.append(i)
+    return ticks[keep], where[keep]
+
+
+def _time_ticks(ax: Axes, time: np.ndarray, x: np.ndarray) -> None:
+    ticks, where = time_ticks(time, x)
+    ax.set_xticks(where, labels=[f"{t:g}" for t in ticks])
+    ax.xaxis.set_minor_locator(NullLocator())

@@ -336,5 +336,5 @@ def plot_scales(
         ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
-        ax.set_title("Marker unit or scoring system per cohort", pad=18)
+        ax.set_title("Marker unit or scoring system per cohort, after harmonization", pad=18)
     return fig

@@ -8,6 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from markersurv.plots.checks import require_columns, require_rows
+from markersurv.plots.labels import p_equals
 from markersurv.plots.theme import OKABE_ITO, REFERENCE_COLOUR, new_figure, themed
 
 _HR_TICKS = (0.1, 0.2, 0.25, 0.5, 0.67, 1.0, 1.5, 2.0, 4.0, 5.0, 10.0)
@@ -28,6 +29,7 @@ def plot_spline(
     title: str,
     xlabel: str = "Marker (z score)",
     reference: float | None = None,
+    nonlinearity_p: float | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """HR curve with its pointwise confidence band, log y axis, HR = 1 line and a rug.
@@ -41,7 +43,10 @@ def plot_spline(
     title, xlabel : str
         Labels.
     reference : float, optional
-        The marker value the HRs are relative to (the median), marked with a dot.
+        The marker value the HRs are relative to (the median), marked with a dot; without
+        it the panel says only that the reference is the median.
+    nonlinearity_p : float, optional
+        Test of the nonlinear terms, printed in the panel.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure otherwise.
 
@@ -90,6 +95,22 @@ def plot_spline(
         ax.set_xlim(
             min(x.min(), values.min() if values.size else x.min()),
             max(x.max(), values.max() if values.size else x.max()),
+        )
+        lines = [
+            "HR relative to the median" + (f" ({reference:.2f})" if reference is not None else "")
+        ]
+        if nonlinearity_p is not None:
+            lines.append(p_equals(nonlinearity_p, "Nonlinearity p"))
+        ax.text(
+            0.02,
+            0.97,
+            "\n".join(lines),
+            transform=ax.transAxes,
+            ha="left",
+            va="top",
+            fontsize=8,
+            gid="spline_note",
+            bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "0.8", "alpha": 0.9},
         )
         ax.set_xlabel(xlabel)
         ax.set_ylabel("Hazard ratio (log scale)")
