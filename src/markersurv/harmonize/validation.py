@@ -7,9 +7,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from markersurv.cohort.references import check_columns, read_field_references
-from markersurv.cohort.spec import read_cohort_spec, read_yaml
-from markersurv.cohort.vocab import Vocabulary
+import numpy as np
+
+from markersurv.cohort.references import (
+    FieldRef,
+    check_columns,
+    field_references,
+    read_field_references,
+)
+from markersurv.cohort.spec import CohortSpec, read_cohort_spec, read_yaml
+from markersurv.cohort.vocab import Vocabulary, normalize_label
 from markersurv.config.settings import HarmonizeSettings, with_defaults
 from markersurv.errors import (
     CohortSpecError,
@@ -20,14 +27,25 @@ from markersurv.errors import (
     Problem,
 )
 from markersurv.harmonize.cohort import Settings, harmonize_cohort
-from markersurv.ingest.readers import read_columns
+from markersurv.harmonize.fields import cell_text
+from markersurv.harmonize.placeholders import (
+    PLACEHOLDER,
+    is_placeholder_schema_problem,
+    key_lines,
+    placeholder_paths,
+    placeholder_problems,
+)
+from markersurv.harmonize.plausibility import implausible_values
+from markersurv.ingest.cells import map_unique, parse_numbers
+from markersurv.ingest.readers import read_columns, read_table
 
 DEFAULT_CONFIG = "config/config.yaml"
 
 
 def header_problems(spec, vocab: Vocabulary) -> list[Problem]:
     """Problems visible without reading the values: files, sheets, columns, units, codes.
-    Columns are checked in every table that could be read."""
+    Columns are checked in every table that could be read; a ``CHECK`` placeholder (reported
+    on its own) is not also reported as an unknown column or unit."""
     problems: list[Problem] = []
     columns = {}
     for name, table in spec.tables.items():
@@ -43,13 +61,153 @@ def header_problems(spec, vocab: Vocabulary) -> list[Problem]:
         check_columns(spec, columns, [r for r in refs if r.table in columns])
     except MarkersurvError as error:
         problems.extend(error.problems)
+    return [p for p in problems if not about_placeholder(p)]
+
+
+def about_placeholder(problem: Problem) -> bool:
+    return problem.where.column == PLACEHOLDER or problem.found == repr(PLACEHOLDER)
+
+
+def read_spec(spec_path: str, data_dirs: dict) -> tuple[CohortSpec, list[Problem]]:
+    """The typed spec and the problems of the spec file itself: every ``CHECK`` placeholder
+    (with its line), then the schema's and the paths' problems."""
+    raw = read_yaml(spec_path)
+    cohort = raw.get("id") if isinstance(raw, dict) else None
+    placeholders = placeholder_problems(spec_path, raw, cohort if isinstance(cohort, str) else None)
+    try:
+        spec, problems = read_cohort_spec(spec_path, data_dirs)
+    except CohortSpecError as error:
+        if not placeholders:
+            raise
+        paths = placeholder_paths(raw)
+        rest = [p for p in error.problems if not is_placeholder_schema_problem(p, paths)]
+        raise CohortSpecError(*placeholders, *rest) from None
+    return spec, placeholders + problems
+
+
+def spec_line(spec: CohortSpec, key: str) -> str:
+    """'markers.il6 (line 31)': a key path of the spec and the line it starts on."""
+    line = key_lines(spec.source).get(key)
+    return f"{key} (line {line})" if line else key
+
+
+def unanalysed_problems(spec: CohortSpec, config: dict) -> list[Problem]:
+    """Markers and endpoints the spec maps that the analysis config does not analyse."""
+    problems = []
+    for kind, mapped in (("markers", spec.markers), ("endpoints", spec.endpoints)):
+        analysed = [item["id"] for item in config[kind]]
+        for name in mapped:
+            if name not in analysed:
+                problems.append(
+                    Problem(
+                        f"{spec_line(spec, f'{kind}.{name}')}: the spec maps {name!r}, which "
+                        f"the config does not analyse",
+                        Location(cohort=spec.id, file=spec.source),
+                        expected=f"one of the config's {kind}: {', '.join(analysed) or 'none'}",
+                        found=repr(name),
+                        hint=f"Remove it from the spec, or add it to the config's {kind}",
+                    )
+                )
     return problems
 
 
-def validate_spec(spec_path: str, config: dict, read_values: bool = True) -> dict:
-    """Check one spec; returns a summary, raises with every problem found."""
+def marker_source_values(spec: CohortSpec, ref: FieldRef, frame) -> np.ndarray:
+    """The finite numbers a marker source holds, in its declared unit, as harmonization reads
+    them (its map, missing and below-LOD tokens); cells below the detection limit and cells
+    that write another unit are left out."""
+    options = spec.tables[ref.table].options
+    declared = ref.declared
+    values = frame[ref.column]
+    if declared.value_map:
+        mapped = {normalize_label(str(k)): v for k, v in declared.value_map.items()}
+        values = map_unique(cell_text(values), lambda t: mapped.get(normalize_label(t), t))
+    parsed = parse_numbers(
+        values,
+        decimal=options.get("decimal", "."),
+        thousands=options.get("thousands"),
+        missing_tokens=(*spec.missing_tokens, *options.get("missing_tokens", [])),
+        below_lod_tokens=declared.below_lod_tokens,
+        declared_lod=declared.lod,
+    )
+    same_unit = (parsed.unit == "").to_numpy()
+    keep = same_unit & ~parsed.below_lod & ~parsed.invalid & np.isfinite(parsed.value)
+    return parsed.value[keep]
+
+
+def plausibility_problems(spec: CohortSpec, vocab: Vocabulary) -> list[Problem]:
+    """Marker sources whose values do not fit their declared unit or scale."""
+    scales_file = vocab.folder / "marker_scales.yaml"
+    refs = [r for r in field_references(spec, vocab) if r.kind == "marker"]
+    tables: dict = {}
+    problems: list[Problem] = []
+    for ref in refs:
+        if ref.table not in tables:
+            try:
+                tables[ref.table] = read_table(spec, ref.table)
+            except InputFileError as error:
+                tables[ref.table] = None
+                problems.extend(error.problems)
+        if tables[ref.table] is None:
+            continue
+        values = marker_source_values(spec, ref, tables[ref.table])
+        for found in implausible_values(ref.scale, values, vocab):
+            likely = (
+                f"The values fit {' or '.join(found.likely)}: declare the unit they are in. "
+                if found.likely
+                else "Declare the unit or scale the values are in. "
+            )
+            problems.append(
+                Problem(
+                    f"{spec_line(spec, ref.spec_path)}: {found.message}",
+                    Location(**{**spec.where(ref.table, ref.column), "row": None}),
+                    expected=found.expected,
+                    found=found.found,
+                    hint=likely + f"Units and scales of {ref.marker!r} are in {scales_file}",
+                )
+            )
+    return problems
+
+
+def empty_field_problems(spec: CohortSpec, settings, patients) -> list[Problem]:
+    """Markers and endpoints of the config that the spec maps but no patient has."""
+    problems = []
+    fields = [
+        ("markers", m, patients[m].notna() | patients[f"{m}_below_lod"])
+        for m in settings.markers
+        if m in spec.markers
+    ]
+    fields += [
+        ("endpoints", e, patients[f"{e}_time"].notna())
+        for e in settings.endpoints
+        if e in spec.endpoints
+    ]
+    for kind, name, has_value in fields:
+        if has_value.any():
+            continue
+        problems.append(
+            Problem(
+                f"{spec_line(spec, f'{kind}.{name}')}: no patient has a value of {name!r}",
+                Location(cohort=spec.id, file=spec.source),
+                expected=f"{name!r} for at least one patient",
+                found=f"none of {len(patients)} patients",
+                hint="Check the column the spec maps, its missing tokens, and (for a "
+                "second table) that its ids match the primary table's",
+            )
+        )
+    return problems
+
+
+def validate_spec(
+    spec_path: str, config: dict, read_values: bool = True, check_analysed: bool = False
+) -> dict:
+    """Check one spec; returns a summary, raises with every problem found.
+
+    ``check_analysed`` refuses markers and endpoints the spec maps that the config does not
+    analyse (``markersurv validate`` with a config; the workflow may analyse a subset)."""
     settings = HarmonizeSettings.from_config(config)
-    spec, problems = read_cohort_spec(spec_path, settings.data_dirs)
+    spec, problems = read_spec(spec_path, settings.data_dirs)
+    if check_analysed and config["markers"]:
+        problems += unanalysed_problems(spec, config)
     if not config["markers"] and not problems:
         # Without an analysis config, the markers and endpoints are those the spec maps.
         config = {
@@ -69,6 +227,9 @@ def validate_spec(spec_path: str, config: dict, read_values: bool = True) -> dic
         "tables": {n: [t.display_name(p) for p in t.files] for n, t in spec.tables.items()},
     }
     if read_values:
+        problems = plausibility_problems(spec, vocab)
+        if problems:
+            raise CohortSpecError(*problems)
         harmonizer = Settings(
             settings.markers, settings.endpoints, settings.lod_policy, b"validation-only"
         )
@@ -86,6 +247,9 @@ def validate_spec(spec_path: str, config: dict, read_values: bool = True) -> dic
                     hint="Check the columns the spec maps and the exclusion reasons",
                 )
             )
+        problems = empty_field_problems(spec, settings, result.patients)
+        if problems:
+            raise CohortSpecError(*problems)
         summary["patients"] = len(result.patients)
         summary["excluded"] = excluded
     return summary
@@ -148,7 +312,12 @@ def run(args) -> int:
     seen: dict[str, str] = {}
     for spec_path in args.specs:
         try:
-            summary = validate_spec(spec_path, config, read_values=not args.headers_only)
+            summary = validate_spec(
+                spec_path,
+                config,
+                read_values=not args.headers_only,
+                check_analysed=Path(args.config).exists(),
+            )
             if (error := duplicate_id(summary, seen)) is not None:
                 raise error
         except MarkersurvError as error:
