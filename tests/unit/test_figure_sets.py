@@ -137,7 +137,9 @@ def test_report_labels_and_captions_read_the_catalog(drawn):
 
     labels = figure_labels(Wildcards, [str(folder)])
     assert labels["kind"] == "cutpoint_scan" and labels["cohort"] == "cohort_a"
-    assert labels["events"] == "" and labels["n"] == int(catalog.loc[Wildcards.figure, "n"])
+    assert labels["events"] == "" and labels["n"] == str(int(catalog.loc[Wildcards.figure, "n"]))
+    assert labels["figure"] == Wildcards.figure
+    assert all(isinstance(value, str) for value in labels.values())
     captions = FigureCaptions(str(folder))
     assert repr(captions) == f"FigureCaptions({str(folder)!r})"
     assert captions["km_il6_os_median"].startswith("Kaplan-Meier estimates of OS by IL-6")

@@ -20,16 +20,20 @@ def read_catalog(folder: str | Path) -> pd.DataFrame:
     return read_table("figures", Path(folder) / CATALOG).set_index("figure")
 
 
-def figure_labels(wildcards, output) -> dict[str, str | int]:
+def figure_labels(wildcards, output) -> dict[str, str]:
     """Report labels of one figure of the folder ``output[0]`` (a Snakemake labels function)."""
     row = read_catalog(output[0]).loc[wildcards.figure]
-    return {column: label_value(column, row[column]) for column in LABEL_COLUMNS}
+    # The first label is the figure's own name, so that no two entries share their labels
+    # (the report merges entries with equal labels); every value is text, as the report
+    # sorts labels as text.
+    labels = {"figure": str(wildcards.figure)}
+    return labels | {column: label_value(column, row[column]) for column in LABEL_COLUMNS}
 
 
-def label_value(column: str, value) -> str | int:
+def label_value(column: str, value) -> str:
     if pd.isna(value):
         return ""
-    return int(value) if column in ("n", "events") else str(value)
+    return str(int(value)) if column in ("n", "events") else str(value)
 
 
 class FigureCaptions:
