@@ -11,8 +11,6 @@ import pandas as pd
 from markersurv.figures.captions import CATALOG
 from markersurv.tables.contract import read_table
 
-# The report's sortable columns of a figure entry, from its figures.tsv row.
-LABEL_COLUMNS = ("kind", "cancer_type", "marker", "endpoint", "cut", "cohort", "n", "events")
 RST_SPECIAL = re.compile(r"([\\`*_|])")
 
 
@@ -21,19 +19,16 @@ def read_catalog(folder: str | Path) -> pd.DataFrame:
 
 
 def figure_labels(wildcards, output) -> dict[str, str]:
-    """Report labels of one figure of the folder ``output[0]`` (a Snakemake labels function)."""
+    """The report label of one figure of the folder ``output[0]`` (a Snakemake labels
+    function): its name, with its n and events from the folder's figures.tsv.
+
+    One label only: the report turns any further label with two values, each on half of a
+    category's entries, into a toggle, and its page fails for entries without a partner.
+    """
     row = read_catalog(output[0]).loc[wildcards.figure]
-    # The first label is the figure's own name, so that no two entries share their labels
-    # (the report merges entries with equal labels); every value is text, as the report
-    # sorts labels as text.
-    labels = {"figure": str(wildcards.figure)}
-    return labels | {column: label_value(column, row[column]) for column in LABEL_COLUMNS}
-
-
-def label_value(column: str, value) -> str:
-    if pd.isna(value):
-        return ""
-    return str(int(value)) if column in ("n", "events") else str(value)
+    counts = [f"{name} {int(row[name])}" for name in ("n", "events") if not pd.isna(row[name])]
+    text = str(wildcards.figure) + (f" ({', '.join(counts)})" if counts else "")
+    return {"figure": text}
 
 
 class FigureCaptions:
