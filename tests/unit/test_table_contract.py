@@ -10,10 +10,10 @@ from markersurv.tables.contract import (
     CANCER_TYPE_TABLES,
     CONTRACTS,
     TableContractError,
-    patients_contract,
     read_table,
     write_table,
 )
+from markersurv.tables.patients_contract import patients_contract
 
 
 def km_frame(**changes) -> pd.DataFrame:

@@ -121,6 +121,27 @@ def test_a_field_the_config_does_not_analyse_is_refused(tmp_path, vocab_dir, cap
     assert validate(tmp_path, spec_path, vocab_dir, endpoints=("os", "pfs")) == 0
 
 
+def test_a_covariate_or_treatment_the_config_does_not_declare_is_refused(
+    tmp_path, vocab_dir, capsys
+):
+    spec = spec_of(covariates={"hpv": {"column": "p16"}}, treatment={"column": "arm"})
+    extra = {"p16": ["positive", "negative"] * (N // 2), "arm": ["a", "b"] * (N // 2)}
+    spec_path = cohort(tmp_path, concentrations(5), spec, extra)
+    assert validate(tmp_path, spec_path, vocab_dir) == 1
+    err = capsys.readouterr().err
+    line = line_of(spec_path, "  hpv:")
+    assert f"covariates.hpv (line {line}): the spec maps 'covariates.hpv', which the" in err
+    assert "the spec maps 'treatment', which the config does not declare" in err
+    config = yaml.safe_load((tmp_path / "config.yaml").read_text())
+    config["covariates"] = [
+        {"id": "hpv", "label": "HPV", "type": "categorical", "levels": ["negative", "positive"]}
+    ]
+    config["treatment"] = {"label": "Arm", "levels": ["a", "b"]}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    args = ["validate", str(spec_path), "--config", str(tmp_path / "config.yaml")]
+    assert main([*args, "--data-dir", f"data={tmp_path}"]) == 0
+
+
 def test_a_configured_marker_or_endpoint_without_values_is_refused(tmp_path, vocab_dir, capsys):
     spec = spec_of()
     spec["markers"]["pstat3"] = {"column": "pstat3", "scale": "h_score"}

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
+from markersurv.config.covariates import check_covariates
 from markersurv.pipeline.report_entries import FigureCaptions, figure_labels
 from markersurv.pipeline.workflow_inputs import cohort_data_files, cohort_specs
 from markersurv.tables.contract import ANALYSIS_TABLES, CANCER_TYPE_TABLES
@@ -11,6 +12,7 @@ min_version("9.0")
 
 
 validate(config, "../schemas/config.schema.yaml")
+check_covariates(config)
 
 RESULTS = config["results"]
 COHORTS = cohort_specs(config)
@@ -35,11 +37,15 @@ HARMONIZE_CONFIG = config_keys(
     "vocabulary_dir",
     "markers",
     "endpoints",
+    "covariates",
+    "treatment",
     "detection_limit_policy",
     "pseudonymization",
 )
-ANALYSIS_CONFIG = config_keys("markers", "endpoints", "analysis")
-FIGURE_CONFIG = config_keys("markers", "endpoints", "analysis", "figures", "privacy")
+ANALYSIS_CONFIG = config_keys("markers", "endpoints", "covariates", "treatment", "analysis")
+FIGURE_CONFIG = config_keys(
+    "markers", "endpoints", "covariates", "treatment", "analysis", "figures", "privacy"
+)
 
 
 wildcard_constraints:

@@ -15,7 +15,8 @@ from markersurv.errors import CohortSpecError, Location, Problem, closest, did_y
 class FieldRef:
     """One column the spec reads, what kind of field it is, and how the spec declares it."""
 
-    kind: str  # cancer_type, age, sex, stage, date, duration, event, marker
+    # cancer_type, age, sex, stage, covariate, treatment, date, duration, event, marker
+    kind: str
     key: str  # the parsed column it becomes
     table: str
     column: str
@@ -23,6 +24,8 @@ class FieldRef:
     marker: str | None = None
     scale: MarkerScale | None = None
     spec_path: str = ""
+    # The levels a categorical covariate or the treatment takes (None: a number).
+    levels: tuple[str, ...] | None = None
 
 
 def field_references(spec: CohortSpec, vocab: Vocabulary) -> list[FieldRef]:
@@ -89,7 +92,8 @@ def table_option_problems(spec: CohortSpec) -> list[Problem]:
 
 
 def add_clinical_references(scan: References, vocab: Vocabulary) -> None:
-    """Cancer type (or a check of its constant), age, sex, stage and dates."""
+    """Cancer type (or a check of its constant), age, sex, stage, covariates, treatment and
+    dates."""
     spec = scan.spec
     cancer_type = spec.cancer_type
     if cancer_type.column is not None:
@@ -112,6 +116,10 @@ def add_clinical_references(scan: References, vocab: Vocabulary) -> None:
     for name, declared in (("sex", spec.sex), ("stage", spec.stage)):
         if declared is not None:
             scan.add(name, name, declared, name)
+    for name, declared in spec.covariates.items():
+        scan.add("covariate", name, declared, f"covariates.{name}")
+    if spec.treatment is not None:
+        scan.add("treatment", "treatment", spec.treatment, "treatment")
     for name, declared in spec.dates.items():
         scan.add("date", f"date:{name}", declared, f"dates.{name}")
     age_from_birth_date = spec.age is not None and spec.age.birth_date is not None

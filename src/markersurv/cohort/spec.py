@@ -146,6 +146,8 @@ class CohortSpec:
     age: AgeSpec | None
     sex: CodedColumn | None
     stage: CodedColumn | None
+    covariates: dict[str, CodedColumn]
+    treatment: CodedColumn | None
     dates: dict[str, DateColumn]
     identifiers: dict[str, str]
     allow_raw_ids: bool
@@ -276,6 +278,8 @@ def typed_spec(declared: dict, source: str, tables: dict[str, TableSpec]) -> Coh
         age=age_spec(declared["age"]) if "age" in declared else None,
         sex=coded_column(declared["sex"]) if "sex" in declared else None,
         stage=coded_column(declared["stage"]) if "stage" in declared else None,
+        covariates={c: coded_column(o) for c, o in declared.get("covariates", {}).items()},
+        treatment=coded_column(declared["treatment"]) if "treatment" in declared else None,
         dates={d: date_column(o) for d, o in declared.get("dates", {}).items()},
         identifiers=dict(declared["identifiers"]),
         allow_raw_ids=declared["allow_raw_ids"],

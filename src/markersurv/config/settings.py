@@ -10,6 +10,13 @@ import copy
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
+from markersurv.config.covariates import (
+    BUILT_IN,
+    Covariate,
+    Treatment,
+    declared_covariates,
+    declared_treatment,
+)
 from markersurv.config.schema import endpoint_ids, load_schema, marker_ids
 
 
@@ -56,6 +63,7 @@ class AnalysisSettings:
     cut_methods: tuple[str, ...]
     fixed_cutpoints: dict
     covariates: tuple[str, ...]
+    covariates_by_cancer_type: dict[str, tuple[str, ...]]
     spline_knots: tuple[float, ...]
     ph_transform: Literal["km", "identity", "rank", "log"]
     ph_alpha: float
@@ -73,6 +81,8 @@ class AnalysisSettings:
     # Concentration markers, each with its declared unit (None when not declared): their
     # hazard ratio is also reported per doubling of the concentration.
     doubling_units: dict[str, str | None]
+    # Every covariate a model may name (built in and declared), by id.
+    covariate_declarations: dict[str, Covariate]
 
     @classmethod
     def from_config(cls, config: dict) -> AnalysisSettings:
@@ -85,8 +95,18 @@ class AnalysisSettings:
             doubling_units={
                 m["id"]: m.get("unit") for m in filled["markers"] if m["kind"] == "concentration"
             },
-            **{k: v for k, v in values.items() if k in names},
+            covariate_declarations={c.id: c for c in declared_covariates(filled)},
+            **{k: v for k, v in values.items() if k in names and k != "covariates_by_cancer_type"},
+            covariates_by_cancer_type={
+                t: tuple(ids) for t, ids in filled["analysis"]["covariates_by_cancer_type"].items()
+            },
         )
+
+    def covariates_of(self, cancer_type: str) -> tuple[Covariate, ...]:
+        """The covariates of this cancer type's models: its own set if the config gives
+        one, else ``covariates``."""
+        ids = self.covariates_by_cancer_type.get(cancer_type, self.covariates)
+        return tuple(self.covariate_declarations[i] for i in ids)
 
 
 @dataclass(frozen=True)
@@ -136,6 +156,9 @@ class HarmonizeSettings:
     lod_policy: str
     key_env: str
     key_file: str
+    # The covariates the config declares beyond the built-in ones, and the treatment.
+    covariates: tuple[Covariate, ...]
+    treatment: Treatment | None
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> HarmonizeSettings:
@@ -148,4 +171,6 @@ class HarmonizeSettings:
             lod_policy=filled["detection_limit_policy"],
             key_env=filled["pseudonymization"]["key_env"],
             key_file=filled["pseudonymization"]["key_file"],
+            covariates=tuple(c for c in declared_covariates(filled) if c.id not in BUILT_IN),
+            treatment=declared_treatment(filled),
         )

@@ -12,7 +12,7 @@ column and row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,7 @@ import pandas as pd
 from markersurv.cohort.references import FieldRef, check_columns, field_references
 from markersurv.cohort.spec import CohortSpec
 from markersurv.cohort.vocab import Vocabulary
+from markersurv.config.covariates import Covariate, Treatment
 from markersurv.errors import HarmonizationError, Problem
 from markersurv.harmonize import fields
 from markersurv.harmonize.endpoints import endpoints_from_dates
@@ -48,6 +49,25 @@ class Settings:
     endpoints: tuple[str, ...]
     lod_policy: str = "half"
     key: bytes = b""
+    # The covariates the config declares beyond the built-in ones, and the treatment.
+    covariates: tuple[Covariate, ...] = ()
+    treatment: Treatment | None = None
+
+    def analysed(self, refs: list[FieldRef]) -> list[FieldRef]:
+        """``refs`` without the covariates and treatment the config does not declare, and
+        with the declared levels of those it does (validate reports the others)."""
+        levels: dict[tuple[str, str], tuple[str, ...] | None] = {
+            ("covariate", c.id): c.levels or None for c in self.covariates
+        }
+        if self.treatment is not None:
+            levels["treatment", "treatment"] = self.treatment.levels
+        return [
+            replace(ref, levels=levels[ref.kind, ref.key])
+            if ref.kind in ("covariate", "treatment")
+            else ref
+            for ref in refs
+            if ref.kind not in ("covariate", "treatment") or (ref.kind, ref.key) in levels
+        ]
 
 
 @dataclass
@@ -65,7 +85,8 @@ def patient_columns(settings: Settings) -> list[str]:
         columns += [m, f"{m}_scale", f"{m}_below_lod", f"{m}_z"]
     for e in settings.endpoints:
         columns += [f"{e}_time", f"{e}_event"]
-    return columns + ["age", "sex", "stage", "stage_group"]
+    columns += ["age", "sex", "stage", "stage_group", *(c.id for c in settings.covariates)]
+    return columns + (["treatment"] if settings.treatment is not None else [])
 
 
 class CohortHarmonizer:
@@ -87,7 +108,7 @@ class CohortHarmonizer:
     def run(self) -> HarmonizedCohort:
         """The steps in their order (see the module docstring)."""
         spec = self.spec
-        refs = field_references(spec, self.vocab)
+        refs = self.settings.analysed(field_references(spec, self.vocab))
         tables = {name: self.read(name) for name in spec.tables}
         # Columns are checked before any is used, so a misspelt id column is a located error.
         check_columns(spec, {n: source_columns(t) for n, t in tables.items()}, refs)
@@ -294,6 +315,12 @@ class CohortHarmonizer:
         out["sex"] = data.get("sex", np.nan)
         out["stage"] = data.get("stage", np.nan)
         out["stage_group"] = data.get("stage_group", np.nan)
+        for covariate in settings.covariates:
+            out[covariate.id] = data.get(covariate.id, np.nan)
+            if covariate.type == "continuous":
+                out[covariate.id] = out[covariate.id].astype(float)
+        if settings.treatment is not None:
+            out["treatment"] = data.get("treatment", np.nan)
         out = standardize_markers(
             out, settings.markers, self.vocab, located(self.spec, self.spec.primary)
         )

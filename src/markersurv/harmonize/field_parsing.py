@@ -1,8 +1,9 @@
 """Parse the fields one table holds: each field reference to its parser in harmonize.fields.
 
-The cancer type, sex, stage, age, dates, endpoint times and events and the marker sources
-a spec declares become parsed columns named by the reference's key (``date:<name>``,
-``<endpoint>_time``, ``<marker>#<source>`` ...), aligned with the table's records.
+The cancer type, sex, stage, age, covariates, treatment, dates, endpoint times and events
+and the marker sources a spec declares become parsed columns named by the reference's key
+(``date:<name>``, ``<endpoint>_time``, ``<marker>#<source>`` ...), aligned with the table's
+records.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pandas as pd
 
 from markersurv.cohort.references import FieldRef
 from markersurv.cohort.spec import CohortSpec
-from markersurv.cohort.vocab import Vocabulary
+from markersurv.cohort.vocab import Vocabulary, normalize_label
 from markersurv.errors import HarmonizationError, Problem
 from markersurv.harmonize import fields
 from markersurv.harmonize.records import ID, REC, located
@@ -86,6 +87,19 @@ def parse_field(
             cells, ref.column, where, declared.value_map, vocab, tokens
         )
         return {"stage": stage, "stage_group": group}
+    if kind in ("covariate", "treatment"):
+        if ref.levels is None:
+            return {
+                ref.key: fields.numeric_values(
+                    cells, ref.column, where, table_opts, tokens, ref.key
+                )
+            }
+        levels = {normalize_label(level): level for level in ref.levels}
+        return {
+            ref.key: fields.coded_values(
+                cells, ref.column, where, declared.value_map, levels, tokens, ref.key
+            )
+        }
     if kind == "age":
         return {
             "age": fields.numeric_values(

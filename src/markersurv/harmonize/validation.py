@@ -17,6 +17,7 @@ from markersurv.cohort.references import (
 )
 from markersurv.cohort.spec import CohortSpec, read_cohort_spec, read_yaml
 from markersurv.cohort.vocab import Vocabulary, normalize_label
+from markersurv.config.covariates import check_covariates
 from markersurv.config.settings import HarmonizeSettings, with_defaults
 from markersurv.errors import (
     CohortSpecError,
@@ -109,6 +110,27 @@ def unanalysed_problems(spec: CohortSpec, config: dict) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def undeclared_problems(spec: CohortSpec, config: dict) -> list[Problem]:
+    """Covariates and a treatment the spec maps that the config does not declare: nothing
+    could analyse them, so a spec naming one was written for another config or misspelt."""
+    declared = [c["id"] for c in config.get("covariates") or []]
+    mapped = [f"covariates.{name}" for name in spec.covariates if name not in declared]
+    if spec.treatment is not None and not config.get("treatment"):
+        mapped.append("treatment")
+    return [
+        Problem(
+            f"{spec_line(spec, key)}: the spec maps {key!r}, which the config does not declare",
+            Location(cohort=spec.id, file=spec.source),
+            expected=f"one of the config's covariates: {', '.join(declared) or 'none'}"
+            if key != "treatment"
+            else "a `treatment:` section in the config",
+            hint="Declare it in the config (`covariates:` or `treatment:` with its levels), "
+            "or remove it from the spec",
+        )
+        for key in mapped
+    ]
 
 
 def marker_source_values(spec: CohortSpec, ref: FieldRef, frame) -> np.ndarray:
@@ -208,6 +230,8 @@ def validate_spec(
     spec, problems = read_spec(spec_path, settings.data_dirs)
     if check_analysed and config["markers"]:
         problems += unanalysed_problems(spec, config)
+    if config["markers"]:
+        problems += undeclared_problems(spec, config)
     if not config["markers"] and not problems:
         # Without an analysis config, the markers and endpoints are those the spec maps.
         config = {
@@ -231,7 +255,12 @@ def validate_spec(
         if problems:
             raise CohortSpecError(*problems)
         harmonizer = Settings(
-            settings.markers, settings.endpoints, settings.lod_policy, b"validation-only"
+            settings.markers,
+            settings.endpoints,
+            settings.lod_policy,
+            b"validation-only",
+            settings.covariates,
+            settings.treatment,
         )
         result = harmonize_cohort(spec, vocab, harmonizer)
         excluded = {
@@ -282,7 +311,7 @@ def load_cli_config(args) -> dict:
         if Path(args.config).exists()
         else {"markers": [], "endpoints": []}
     )
-    config = with_defaults(config)
+    config = with_defaults(check_covariates(config))
     data_dirs = dict(config["data_dirs"])
     for item in args.data_dir:
         name, _, path = item.partition("=")

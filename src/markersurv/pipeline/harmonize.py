@@ -38,6 +38,8 @@ def harmonizer_settings(settings: HarmonizeSettings) -> Settings:
         endpoints=settings.endpoints,
         lod_policy=settings.lod_policy,
         key=load_key(settings.key_env, settings.key_file),
+        covariates=settings.covariates,
+        treatment=settings.treatment,
     )
 
 

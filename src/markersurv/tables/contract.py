@@ -260,7 +260,7 @@ CONTRACTS = {
                 "upper": REAL,
             },
         ),
-        # The harmonized tables beside the patient table (see patients_contract).
+        # The harmonized tables beside the patient table (see :mod:`markersurv.tables.patients_contract`).
         TableContract(
             "exclusions",
             {
@@ -336,25 +336,6 @@ CONTRACTS = {
         ),
     )
 }
-
-
-def patients_contract(markers: list[str], endpoints: list[str]) -> TableContract:
-    """The canonical patient table: one row per patient, its columns named by the
-    configured markers and endpoints (DESIGN: canonical patient table)."""
-    columns = {"cohort": TEXT, "patient_id": TEXT, "cancer_type": TEXT, "cancer_type_label": TEXT}
-    for marker in markers:
-        columns.update(
-            {
-                marker: REAL,
-                f"{marker}_scale": TEXT,
-                f"{marker}_below_lod": FLAG,
-                f"{marker}_z": REAL,
-            }
-        )
-    for endpoint in endpoints:
-        columns.update({f"{endpoint}_time": REAL, f"{endpoint}_event": COUNT})
-    columns.update({"age": REAL, "sex": TEXT, "stage": TEXT, "stage_group": TEXT})
-    return TableContract("patients", columns)
 
 
 # The tables each cancer type's analysis writes, and pooling combines into results/tables.
