@@ -21,10 +21,11 @@ from markersurv.errors import InputFileError, MarkersurvError
 from markersurv.harmonize.validation import validate_spec
 from markersurv.ingest.readers import field_columns
 from markersurv.init_cohort.draft import Draft, draft_cohort_spec
-from markersurv.init_cohort.markers import pstat3_by_range
+from markersurv.init_cohort.markers import DEFAULT_MARKERS
 from markersurv.init_cohort.profile import ColumnProfile, name_tokens
 from markersurv.init_cohort.sniff import header_row_of, sniff_delimiter, sniff_table
 from markersurv.init_cohort.spec_yaml import Node, mapping, render, to_data
+from markersurv.init_cohort.units import decide_scale
 
 REPO = Path(__file__).resolve().parents[2]
 VOCAB = Vocabulary.load(REPO / "resources" / "vocab")
@@ -129,15 +130,21 @@ def test_semicolon_csv_with_decimal_commas(tmp_path):
     }
     assert spec["markers"]["pstat3"] == {"column": "pSTAT3 H-score", "scale": "h_score"}
     assert spec["endpoints"]["os"]["time"] == {"column": "OS (mois)", "unit": "months"}
-    assert spec["endpoints"]["os"]["event"] == {"column": "Décès"}
+    # Words the event codings do not know: each is a CHECK, never read as missing.
+    assert spec["endpoints"]["os"]["event"] == {
+        "column": "Décès",
+        "map": {"non": "CHECK", "oui": "CHECK"},
+    }
     # The unknown codes and the missing limit are the only decisions left.
-    assert check_paths(draft) == ALWAYS | {"markers.il6", "endpoints.os.event"}
+    assert check_paths(draft) == ALWAYS | {"markers.il6", "endpoints.os.event.map"}
     assert "# CHECK: 5 cells say 'ND'" in draft.text
-    assert "#   non: null\n      #   oui: null" in draft.text
-    with pytest.raises(MarkersurvError, match="below-detection-limit token without a limit"):
+    assert 'non: "CHECK"\n        oui: "CHECK"' in draft.text
+    with pytest.raises(MarkersurvError, match="endpoints.os.event.map.oui"):
         validated(spec, tmp_path, {"data": str(tmp_path)}, ("os",))
-    answered = setting(spec, "markers.il6.lod", 0.002)
-    answered = setting(answered, "endpoints.os.event.map", {"oui": 1, "non": 0})
+    answered = setting(spec, "endpoints.os.event.map", {"oui": 1, "non": 0})
+    with pytest.raises(MarkersurvError, match="below-detection-limit token without a limit"):
+        validated(answered, tmp_path, {"data": str(tmp_path)}, ("os",))
+    answered = setting(answered, "markers.il6.lod", 0.002)
     summary = validated(answered, tmp_path, {"data": str(tmp_path)}, ("os",))
     assert summary["patients"] == 60
 
@@ -216,10 +223,17 @@ def test_workbook_second_sheet_title_row_dates_and_identifiers(tmp_path):
         "death": {"column": "Date of death", "format": "%Y-%m-%d"},
     }
     assert spec["endpoints"] == {"os": {"event_dates": ["death"]}}
-    # IL-6 without a unit in its name, and a word among its numbers.
-    assert check_paths(draft) == ALWAYS | {"markers.il6", "tables.registry_export.missing_tokens"}
-    assert "pg/mL assumed" in dict(draft.checks)["markers.il6"]
-    summary = validated(spec, tmp_path, {"data": str(tmp_path)}, ("os",))
+    # IL-6 without a unit in its name is CHECK (magnitudes fit several units), and a word
+    # among its numbers.
+    assert spec["markers"]["il6"] == {"column": "IL-6", "unit": "CHECK"}
+    assert check_paths(draft) == ALWAYS | {
+        "markers.il6.unit",
+        "tables.registry_export.missing_tokens",
+    }
+    assert "never guessed from magnitudes" in dict(draft.checks)["markers.il6.unit"]
+    assert "fit ng/L, pg/mL, pmol/L" in dict(draft.checks)["markers.il6.unit"]
+    answered = setting(spec, "markers.il6.unit", "pg/mL")
+    summary = validated(answered, tmp_path, {"data": str(tmp_path)}, ("os",))
     assert summary["patients"] == 40
 
 
@@ -285,12 +299,15 @@ def test_two_files_join_after_id_normalization(tmp_path):
         "os": {"event_dates": ["death"]},
         "pfs": {"event_dates": ["progression", "death"]},
     }
-    dates = {"dates.diagnosis", "dates.last_contact", "dates.death", "dates.progression"}
+    roles = ("diagnosis", "last_contact", "death", "progression")
+    dates = {f"dates.{role}.format" for role in roles}
+    # Day and month cannot be told apart: the format is CHECK, never an assumed order.
+    assert all(spec["dates"][role]["format"] == "CHECK" for role in roles)
     assert check_paths(draft) == ALWAYS | {"cancer_type"} | dates
     assert all("day/month and month/day" in c for p, c in draft.checks if p in dates)
     answered = setting(spec, "cancer_type.constant", "CRC")
     for path in dates:
-        answered = setting(answered, f"{path}.format", "%m/%d/%Y")
+        answered = setting(answered, path, "%m/%d/%Y")
     summary = validated(answered, tmp_path, {"data": str(tmp_path)})
     assert summary["patients"] == 50
     assert summary["excluded"] == {"not_in_primary_table": 2}
@@ -348,9 +365,10 @@ def test_tcga_like_wide_matrix(tmp_path):
         "time": {"column": "OS.time", "unit": "days"},
         "event": {"column": "OS"},
     }
-    # No unit in 'OS.time': days from the magnitude, for a person to confirm.
-    assert check_paths(draft) == ALWAYS | {"endpoints.os.time"}
-    assert "guessed from values" in dict(draft.checks)["endpoints.os.time"]
+    # No unit in 'OS.time', but only days put a longest time of about 4000 within 6 months
+    # to 40 years of follow-up (4000 weeks would be 77 years).
+    assert check_paths(draft) == ALWAYS
+    assert "days is the only unit" in prose(draft)
     summary = validated(spec, tmp_path, {"data": str(tmp_path)}, ("os",))
     assert summary["patients"] == 24
     assert summary["excluded"]["sample_type_excluded"] == 1
@@ -371,7 +389,7 @@ DEMO_SPECS = sorted(glob.glob(str(REPO / "config" / "cohorts" / "demo_*.yaml")))
 DEMO_CHECKS = {
     "demo_brca_a": set(),
     "demo_brca_b": {"markers.il6"},  # 'ND' without a stated limit
-    "demo_crc_a": {"endpoints.os.event"},  # A/D status codes
+    "demo_crc_a": {"endpoints.os.event.map"},  # A/D status codes
     "demo_hnsc_a": set(),
     "demo_npc_a": {"markers.il6"},  # 'undetectable' without a stated limit
     "demo_nsclc_a": {"cancer_type"},  # lung adenocarcinoma in an NSCLC cohort
@@ -386,9 +404,14 @@ def answer(draft: Draft, reference: dict) -> dict:
         if path in ALWAYS:
             spec[path] = reference[path]
             continue
+        *parents, last = path.split(".")
         ours, theirs = spec, reference
-        for key in path.split("."):
+        for key in parents:
             ours, theirs = ours[key], theirs[key]
+        if last in ("map", "unit", "scale", "format", "column"):
+            ours[last] = theirs[last]
+            continue
+        ours, theirs = ours[last], theirs[last]
         for key in ("lod", "map", "unit", "format", "constant"):
             if key in theirs:
                 ours[key] = theirs[key]
@@ -518,18 +541,17 @@ def test_delimiter_sniffing(text, delimiter):
 @pytest.mark.parametrize(
     "values, scale",
     [
-        ([0, 120, 280, 300], "h_score"),
-        ([0, 35, 80, 100], "percent_positive"),
-        ([0, 4, 9, 12], "intensity_x_proportion"),
-        ([0, 1, 2, 3], "intensity"),
-        ([0, 5, 7, 8], "allred"),
-        ([0, 1, 1, 0], "binary"),
-        ([-1.2, 0.3, 0.8, 2.1], "rppa_log2"),
+        ([0, 120, 280, 300], "h_score"),  # only an H-score goes above 100
+        ([0, 35, 80, 100], "CHECK"),  # percent or H-score
+        ([0, 4, 9, 12], "CHECK"),  # IRS, Allred is out, but percent and H-score fit
+        ([0, 1, 2, 3], "CHECK"),
+        ([0, 1, 1, 0], "CHECK"),  # binary or intensity 0-3 without its 2s and 3s
+        ([-1.2, 0.3, 0.8, 2.1], "rppa_log2"),  # signed values: the only log scale
     ],
 )
-def test_pstat3_scale_from_range(values, scale):
+def test_pstat3_scale_from_range_only_when_one_scale_fits(values, scale):
     col = ColumnProfile("t", "pstat3", 0, pd.Series([str(v) for v in values]), ())
-    assert pstat3_by_range(col)[0] == scale
+    assert decide_scale(VOCAB, DEFAULT_MARKERS[1], col).value == scale
 
 
 def test_name_tokens_drop_accents_and_punctuation():
@@ -673,9 +695,8 @@ def test_real_tcga_files_draft_as_the_tcga_spec_says(tcga_dir, tmp_path):
     for field in ("cancer_type", "age", "sex", "stage", "endpoints"):
         assert spec[field] == reference[field], field
     assert spec["markers"]["pstat3"] == {**reference["markers"]["pstat3"], "table": "ACC_rppa"}
-    # Durations without a unit in their names: days, from the magnitude, to be confirmed.
-    units = {f"endpoints.{e}.time" for e in ("os", "pfi", "dss", "dfi")}
-    assert check_paths(draft) == ALWAYS | units
+    # Durations without a unit in their names: days, the only unit their range fits.
+    assert check_paths(draft) == ALWAYS
     summary = validated(spec, tmp_path, {"tcga": str(tcga_dir)}, ("os",))
     assert summary["patients"] == 46
 
@@ -686,7 +707,7 @@ def test_real_tcga_files_draft_as_the_tcga_spec_says(tcga_dir, tmp_path):
         ("survival_days", "vital_status", ("Alive", "Dead"), "days", set()),
         ("PFS.time.weeks", "PFS", (0, 1), "weeks", set()),
         ("follow-up (years)", "status", (0, 1), "years", {"endpoints.os"}),
-        ("futime", "fustat", (0, 1), "days", {"endpoints.os", "endpoints.os.time"}),
+        ("futime", "fustat", (0, 1), "days", {"endpoints.os"}),
     ],
 )
 def test_time_and_status_columns(tmp_path, time_name, event_name, events, unit, checks):

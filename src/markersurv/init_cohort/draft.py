@@ -15,10 +15,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from markersurv.cohort.spec import DEFAULT_MISSING_TOKENS
+from markersurv.cohort.spec import DEFAULT_MISSING_TOKENS, read_yaml
 from markersurv.cohort.vocab import Vocabulary
 from markersurv.config.schema import schema_problems
-from markersurv.errors import CohortSpecError, MarkersurvError, Problem
+from markersurv.config.study import Marker, Study
+from markersurv.errors import CohortSpecError, ConfigError, MarkersurvError, Problem
+from markersurv.harmonize.placeholders import is_placeholder_schema_problem, placeholder_paths
+from markersurv.harmonize.privacy.content import content_kind
 from markersurv.harmonize.privacy.identifiers import looks_like_identifier
 from markersurv.ingest.readers import field_columns
 from markersurv.init_cohort.endpoints import guess_endpoints
@@ -31,7 +34,7 @@ from markersurv.init_cohort.fields import (
     guess_stage,
 )
 from markersurv.init_cohort.ids import TableIds, guess_table_ids
-from markersurv.init_cohort.markers import guess_markers
+from markersurv.init_cohort.markers import DEFAULT_MARKERS, guess_markers
 from markersurv.init_cohort.profile import (
     cell_texts,
     missing_tokens_in,
@@ -58,6 +61,7 @@ GENERIC_STEMS = {
     "lab",
     "followup",
 }
+DEFAULT_CONFIG = "config/config.yaml"
 OPTION_ORDER = (
     "format",
     "sheet",
@@ -174,7 +178,24 @@ def unreadable_tokens(ctx: Context, fields: list[Node]) -> dict[str, dict[str, s
     return found
 
 
-def identifier_node(tables: dict[str, SniffedTable], ids: TableIds, age: Node | None):
+def identifier_columns(tables: dict[str, SniffedTable]) -> dict[str, dict[str, str]]:
+    """Columns whose cells hold direct identifiers (e-mail addresses, national ids, phone
+    numbers, personal names), by table: column -> what they hold. Nothing the draft writes
+    quotes their cells."""
+    found: dict[str, dict[str, str]] = {}
+    for name, table in tables.items():
+        if table.wide:
+            continue
+        for column in field_columns(table.frame):
+            kind = content_kind(table.frame[column])
+            if kind is not None:
+                found.setdefault(name, {})[column] = kind
+    return found
+
+
+def identifier_node(
+    tables: dict[str, SniffedTable], ids: TableIds, age: Node | None, by_content: dict
+) -> Node | None:
     """Direct identifiers are dropped when read; a birth date used for age is kept."""
     birth = age.child("birth_date") if age is not None else None
     kept = birth.child("column").value if birth is not None else None
@@ -185,7 +206,16 @@ def identifier_node(tables: dict[str, SniffedTable], ids: TableIds, age: Node | 
         for column in field_columns(table.frame):
             if column == ids.columns[name] or column in entries:
                 continue
-            if column == kept:
+            if column in by_content.get(name, {}):
+                entries[column] = Node(
+                    column,
+                    "drop",
+                    notes=[
+                        f"guessed: the cells hold {by_content[name][column]}, direct "
+                        "identifiers; dropped when read"
+                    ],
+                )
+            elif column == kept:
                 entries[column] = Node(
                     column,
                     "keep",
@@ -229,20 +259,12 @@ def cancer_type_node(ctx: Context, tables: dict[str, SniffedTable]) -> Node:
     return column
 
 
-def guess_fields(ctx: Context, tables: dict[str, SniffedTable]) -> list[Node]:
+def guess_fields(ctx: Context, tables: dict[str, SniffedTable], declared) -> list[Node]:
     """Nodes for cancer type, age, sex, stage, dates, markers and endpoints, in spec order."""
-    markers = guess_markers(ctx, tables)
+    markers = guess_markers(ctx, tables, declared)
     cancer = cancer_type_node(ctx, tables)
     age, sex, stage = guess_age(ctx), guess_sex(ctx), guess_stage(ctx)
     endpoints, dates, age, remarks = guess_endpoints(ctx, age)
-    if not markers:
-        markers = [
-            mapping(
-                "il6",
-                [Node("column", "CHECK"), Node("unit", "pg/mL")],
-                checks=["no IL-6 or pSTAT3 column recognised: name the marker column(s)"],
-            )
-        ]
     nodes = [n for n in (cancer, age, sex, stage, dates) if n is not None]
     nodes += [mapping("markers", markers), mapping("endpoints", endpoints), *remarks]
     unused = [
@@ -255,11 +277,47 @@ def guess_fields(ctx: Context, tables: dict[str, SniffedTable]) -> list[Node]:
     return nodes
 
 
+def profiled(tables: dict[str, SniffedTable], hidden: dict[str, dict[str, str]]):
+    """Missing tokens and column profiles of each table; columns of identifiers are left out
+    of the search for missing tokens, so none of their cells is quoted."""
+    known = {t.lower() for t in DEFAULT_MISSING_TOKENS}
+    missing, profiles = {}, {}
+    for name, table in tables.items():
+        texts = cell_texts(table.frame)
+        searched = {c: t for c, t in texts.items() if c not in hidden.get(name, {})}
+        missing[name] = missing_tokens_in(searched, known)
+        options = table.options
+        profiles[name] = profiles_of(
+            name,
+            table.frame,
+            texts,
+            missing[name],
+            options.get("decimal", "."),
+            options.get("thousands"),
+        )
+    return missing, profiles
+
+
+def checked_data(nodes: list[Node]) -> dict:
+    """The draft's data, which fits the cohort schema wherever no ``CHECK`` stands."""
+    data = to_data(nodes)
+    paths = placeholder_paths(data)
+    problems = [
+        p
+        for p in schema_problems(data, "cohort", "draft")
+        if not is_placeholder_schema_problem(p, paths)
+    ]
+    if problems:  # a draft breaking the schema is a bug here, never something to write out
+        raise CohortSpecError(*problems)
+    return data
+
+
 def draft_cohort_spec(
     paths: list[str | Path],
     cohort_id: str | None = None,
     data_dirs: dict[str, str] | None = None,
     vocab: Vocabulary | None = None,
+    markers: tuple[Marker, ...] = DEFAULT_MARKERS,
 ) -> Draft:
     """Draft a commented cohort spec from data files; the first file is the primary table.
 
@@ -269,6 +327,7 @@ def draft_cohort_spec(
     cohort_id : the spec's id (default from the first file's name or folder).
     data_dirs : named data folders; paths under one are written as ``{name}/...``.
     vocab : vocabularies (default ``resources/vocab``).
+    markers : the markers the config declares (default those of ``config/config.yaml``).
 
     Returns
     -------
@@ -285,25 +344,13 @@ def draft_cohort_spec(
     vocab = vocab or Vocabulary.load("resources/vocab")
     names = table_names(paths)
     tables = {name: sniff_table(path) for name, path in zip(names, paths, strict=True)}
-    known = {t.lower() for t in DEFAULT_MISSING_TOKENS}
-    texts = {n: cell_texts(t.frame) for n, t in tables.items()}
-    missing = {n: missing_tokens_in(texts[n], known) for n in tables}
-    profiles = {
-        n: profiles_of(
-            n,
-            t.frame,
-            texts[n],
-            missing[n],
-            t.options.get("decimal", "."),
-            t.options.get("thousands"),
-        )
-        for n, t in tables.items()
-    }
+    by_content = identifier_columns(tables)
+    missing, profiles = profiled(tables, by_content)
     ctx = Context(vocab, profiles, names[0], set())
     ids = guess_table_ids(ctx, tables)
-    fields = guess_fields(ctx, tables)
+    ctx.used |= {(t, c) for t, columns in by_content.items() for c in columns}
+    fields = guess_fields(ctx, tables, markers)
     unreadable = unreadable_tokens(ctx, fields)
-    written = [spec_path(t.path, data_dirs or {}) for t in tables.values()]
     written = [spec_path(t.path, data_dirs or {}) for t in tables.values()]
     table_nodes = [
         table_node(name, table, path, ids, missing_node(missing[name], unreadable.get(name, {})))
@@ -321,7 +368,7 @@ def draft_cohort_spec(
     ]
     if "synthetic" in " ".join(t.title for t in tables.values()).lower():
         nodes.append(Node("synthetic", True, notes=["guessed: the title rows say synthetic"]))
-    nodes.append(identifier_node(tables, ids, age))
+    nodes.append(identifier_node(tables, ids, age, by_content))
     nodes.append(
         mapping(
             "tables",
@@ -334,15 +381,21 @@ def draft_cohort_spec(
         nodes,
         [
             f"Cohort spec drafted by `markersurv init-cohort` from {', '.join(written)}.",
-            "Comments say what was guessed and why; every 'CHECK:' needs a person's decision. "
-            "Then run `markersurv validate` on this file.",
+            "Comments say what was guessed and why; every 'CHECK:' needs a person's decision, "
+            "and `markersurv validate` refuses every value left as CHECK.",
         ],
     )
-    data = to_data(nodes)
-    problems = schema_problems(data, "cohort", "draft")
-    if problems:  # a draft breaking the schema is a bug here, never something to write out
-        raise CohortSpecError(*problems)
-    return Draft(text, data, checks_of(nodes))
+    return Draft(text, checked_data(nodes), checks_of(nodes))
+
+
+def declared_markers(config_path: str) -> tuple[Marker, ...]:
+    """The markers an analysis config declares; the default ones without a config file."""
+    if not Path(config_path).exists():
+        return DEFAULT_MARKERS
+    config = read_yaml(config_path, ConfigError)
+    if not isinstance(config, dict) or not config.get("markers"):
+        return DEFAULT_MARKERS
+    return Study.from_config(config).markers
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -360,6 +413,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--vocabulary", default="resources/vocab", help="vocabulary folder (resources/vocab)"
     )
+    parser.add_argument(
+        "--config",
+        default=DEFAULT_CONFIG,
+        help="analysis config whose markers the draft looks for (default "
+        f"{DEFAULT_CONFIG}; without it, IL-6 and pSTAT3)",
+    )
 
 
 def run(args) -> int:
@@ -374,7 +433,8 @@ def run(args) -> int:
             Problem(f"--id {args.cohort_id!r}: use up to 64 letters, digits, '_' and '-'")
         )
     vocab = Vocabulary.load(args.vocabulary)
-    draft = draft_cohort_spec(args.files, args.cohort_id, data_dirs, vocab)
+    markers = declared_markers(args.config)
+    draft = draft_cohort_spec(args.files, args.cohort_id, data_dirs, vocab, markers)
     if not args.out:
         sys.stdout.write(draft.text)
         return 0

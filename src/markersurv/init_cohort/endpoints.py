@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from markersurv.init_cohort.fields import Context, coded_map
+from markersurv.harmonize.fields import MONTHS_PER_UNIT
+from markersurv.init_cohort.fields import PLACEHOLDER, Context, coded_map
 from markersurv.init_cohort.profile import ColumnProfile, has_phrase, quote_values
 from markersurv.init_cohort.spec_yaml import Node, mapping, remark
 
@@ -46,6 +47,11 @@ ENDPOINT_NAMES = [
     ("os", [("os",), ("overall",), ("survie", "globale"), ("vital",), ("death",), ("dead",),
             ("died",), ("deces",), ("survival",), ("survie",)]),
 ]  # fmt: skip
+# Names saying a status column is 1 (or yes) when censored.
+CENSOR_WORDS = {"censor", "censored", "cens", "censoring"}
+# The longest follow-up of a cohort, in months, that a time unit must give to be chosen from
+# the values alone: more than 6 months, less than 40 years.
+PLAUSIBLE_LONGEST_FOLLOWUP = (6.0, 480.0)
 DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d")
 ISO_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
 DATE_ROLES = [
@@ -84,32 +90,87 @@ def unit_of(col: ColumnProfile) -> str | None:
     return None
 
 
-def time_node(ctx: Context, col: ColumnProfile) -> Node:
-    unit = unit_of(col)
-    checks = []
-    if unit:
-        note = f"guessed: time column; unit {unit} from the name; {col.describe_range()}"
-    else:
-        top = float(np.max(col.numbers))
-        unit = "years" if top <= 30 else "months" if top <= 400 else "days"
-        note = f"guessed: time column; no unit in the name, {unit} from the magnitude"
-        checks.append(
-            f"unit {unit} guessed from {col.describe_range()}; set the unit "
-            "(days, weeks, months, years) the study used"
+def units_fitting(top: float) -> list[str]:
+    """Time units in which the longest follow-up would be plausible."""
+    lo, hi = PLAUSIBLE_LONGEST_FOLLOWUP
+    return [u for u in UNIT_WORDS if lo <= top * MONTHS_PER_UNIT[u] <= hi]
+
+
+def time_unit(col: ColumnProfile) -> tuple[str, list[str], list[str]]:
+    """The unit of a time column from its header, or from a range only one unit fits."""
+    top, span = float(np.max(col.numbers)), col.describe_range()
+    named, fitting = unit_of(col), units_fitting(top)
+    if named and top * MONTHS_PER_UNIT[named] <= PLAUSIBLE_LONGEST_FOLLOWUP[1]:
+        return named, [f"guessed: time column; unit {named} from the name; {span}"], []
+    if named:
+        years = top * MONTHS_PER_UNIT[named] / 12
+        check = (
+            f"the name says {named} but the longest time would be {years:.0f} years ({span}; "
+            f"{', '.join(fitting) or 'no unit'} would fit): set the unit the study used"
         )
-    return ctx.ref("time", col, [Node("unit", unit)], [note], checks)
+        return PLACEHOLDER, [], [check]
+    if len(fitting) == 1:
+        note = (
+            f"guessed: time column; no unit in the name; {fitting[0]} is the only unit that "
+            f"puts the longest follow-up within 6 months to 40 years ({span})"
+        )
+        return fitting[0], [note], []
+    check = (
+        f"no unit in the name, and {span} fit {' or '.join(fitting) or 'no unit'}: set the "
+        "unit (days, weeks, months, years) the study used"
+    )
+    return PLACEHOLDER, [], [check]
+
+
+def time_node(ctx: Context, col: ColumnProfile) -> Node:
+    unit, notes, checks = time_unit(col)
+    return ctx.ref("time", col, [Node("unit", unit, checks=checks)], notes)
 
 
 def event_node(ctx: Context, col: ColumnProfile) -> Node:
     codes = ctx.vocab.codings["event"]
     seen = quote_values(sorted(col.shown[label] for label in col.labels if label in codes))
-    node, checks = coded_map(col, codes, "event", "1 (event) or 0 (censored)")
+    node, checks = coded_map(col, codes, "event", "1 (event) or 0 (censored)", unclear(col))
     note = (
         f"guessed: status column; values {seen} match the event codings"
-        if seen != ""
+        if seen != "" and node is None
         else "guessed: status column by its name"
     )
     return ctx.ref("event", col, [node] if node else [], [note], checks)
+
+
+def unclear(col: ColumnProfile) -> str | None:
+    """Why no value of a status column can be read by the codings alone, or None."""
+    numbers = {label for label in col.labels if label.lstrip("-").isdigit()}
+    if numbers - {"0", "1"}:
+        return (
+            f"codes {quote_values(sorted(col.shown[n] for n in numbers))} are not 0/1 "
+            "(1/2 may mean censored/event)"
+        )
+    if set(col.tokens) & CENSOR_WORDS:
+        return f"the name {col.name!r} says censored, so its yes/1 may mean censored"
+    return None
+
+
+def candidates(ctx: Context, scored: list) -> tuple[ColumnProfile | None, list]:
+    """The best column, or None and the columns that tie for it."""
+    best = ctx.best(scored)
+    if best is None:
+        return None, []
+    tied = [c for s, c in scored if s == best[0]]
+    return (best[1], []) if len(tied) == 1 else (None, tied)
+
+
+def undecided(ctx: Context, key: str, cols: list[ColumnProfile], endpoint: str) -> Node:
+    """A time or status field whose column a person must choose among the candidates."""
+    for col in cols:
+        ctx.used.add((col.table, col.name))
+    named = quote_values(f"{c.name} ({c.table})" for c in cols)
+    check = f"columns {named} could each be the {endpoint} {key}: set the column"
+    children = [Node("column", PLACEHOLDER, checks=[check])]
+    if key == "time":
+        children.append(Node("unit", PLACEHOLDER, checks=["set the unit of the chosen column"]))
+    return mapping(key, children)
 
 
 def is_time(col: ColumnProfile) -> bool:
@@ -143,18 +204,30 @@ def guess_duration_endpoints(ctx: Context) -> list[Node]:
             events.setdefault(endpoint, []).append((strength, col))
     nodes = []
     for endpoint, _ in ENDPOINT_NAMES:
-        time, event = ctx.best(times.get(endpoint, [])), ctx.best(events.get(endpoint, []))
-        if time is None or event is None:
+        if not times.get(endpoint) or not events.get(endpoint):
             continue
-        checks = []
-        if max(endpoint_of(time[1])[1], endpoint_of(event[1])[1]) < 1:
+        nodes.append(duration_endpoint(ctx, endpoint, times[endpoint], events[endpoint]))
+    return nodes
+
+
+def duration_endpoint(ctx: Context, endpoint: str, times: list, events: list) -> Node:
+    """One endpoint's time and status fields; a tie between columns is a CHECK."""
+    time, tied_times = candidates(ctx, times)
+    event, tied_events = candidates(ctx, events)
+    checks = []
+    if time is not None and event is not None:
+        if max(endpoint_of(time)[1], endpoint_of(event)[1]) < 1:
             checks.append(
-                f"{time[1].name!r} and {event[1].name!r} name no endpoint: overall survival "
+                f"{time.name!r} and {event.name!r} name no endpoint: overall survival "
                 "assumed; rename the key (pfs, dss, ...) if they measure another endpoint"
             )
-        children = [time_node(ctx, time[1]), event_node(ctx, event[1])]
-        nodes.append(mapping(endpoint, children, checks=checks))
-    return nodes
+    children = [
+        time_node(ctx, time) if time is not None else undecided(ctx, "time", tied_times, endpoint),
+        event_node(ctx, event)
+        if event is not None
+        else undecided(ctx, "event", tied_events, endpoint),
+    ]
+    return mapping(endpoint, children, checks=checks)
 
 
 # -- dates ------------------------------------------------------------------------------------
@@ -210,16 +283,19 @@ def guess_dates(ctx: Context) -> tuple[dict[str, Node], list[str]]:
         fmt, checks = common[0], []
         if {"%d/%m/%Y", "%m/%d/%Y"} <= set(common):
             checks.append(
-                f"every date reads both as day/month and month/day (no day above 12); "
-                f"{fmt} assumed: set the order the export used"
+                "every date reads both as day/month and month/day (no day above 12): set "
+                "the format the export used (%d/%m/%Y or %m/%d/%Y)"
             )
+            fmt = PLACEHOLDER
         why = (
             "dates with a day above 12 settle the order"
             if fmt in ("%d/%m/%Y", "%m/%d/%Y") and not checks
             else "every date reads so"
         )
-        note = f"guessed: {role.replace('_', ' ')} date by its name; format {fmt} ({why})"
-        nodes[role] = ctx.ref(role, col, [Node("format", fmt)], [note], checks)
+        note = f"guessed: {role.replace('_', ' ')} date by its name"
+        if fmt != PLACEHOLDER:
+            note += f"; format {fmt} ({why})"
+        nodes[role] = ctx.ref(role, col, [Node("format", fmt, checks=checks)], [note])
     return nodes, skipped
 
 

@@ -17,6 +17,8 @@ from markersurv.harmonize.fields import STAGE_RULE
 from markersurv.init_cohort.profile import ColumnProfile, quote_values
 from markersurv.init_cohort.spec_yaml import Node, mapping, remark
 
+PLACEHOLDER = "CHECK"
+
 ID_WORDS = {
     "id", "ids", "patient", "patients", "subject", "case", "sample", "barcode", "participant",
     "numero", "pid", "pat", "code", "no", "nr", "number", "identifier", "record",
@@ -68,19 +70,18 @@ def name_score(col: ColumnProfile, words: set[str]) -> float:
     return 1.0 if set(col.tokens) & words else 0.0
 
 
-def coded_map(col: ColumnProfile, known, what: str, choices: str) -> tuple[Node | None, list]:
-    """A commented ``map:`` skeleton for values no vocabulary maps, and the check asking for
-    them; left commented, validation stops on these values instead of reading them as missing."""
-    unknown = col.unmatched(known)
+def coded_map(
+    col: ColumnProfile, known, what: str, choices: str, every: str | None = None
+) -> tuple[Node | None, list]:
+    """A ``map:`` giving ``CHECK`` to each value no vocabulary maps (or, with ``every`` saying
+    why, to every value), with the check asking for them; ``markersurv validate`` refuses the
+    placeholders, naming their lines."""
+    unknown = sorted(col.shown.values()) if every else col.unmatched(known)
     if not unknown:
         return None, []
-    node = mapping("map", [Node(v, None) for v in unknown])
-    node.commented = True
-    check = (
-        f"{len(unknown)} value(s) {quote_values(unknown)} match no {what} coding: uncomment "
-        f"the map and give each {choices} (null = missing)"
-    )
-    return node, [check]
+    why = every or f"{len(unknown)} value(s) {quote_values(unknown)} match no {what} coding"
+    check = f"{why}: give each {choices} (null = missing)"
+    return mapping("map", [Node(v, PLACEHOLDER) for v in unknown], checks=[check]), []
 
 
 # -- patient id -----------------------------------------------------------------------------

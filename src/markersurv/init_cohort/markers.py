@@ -1,5 +1,10 @@
-"""Guess the marker fields of a drafted spec: IL-6 (unit, detection limits) and pSTAT3
-(scoring system from the name or the range of values)."""
+"""Guess the marker fields of a drafted spec: for each marker the config declares, the column
+whose header names it, its unit or scale (see ``units``) and its detection limits.
+
+A column is matched when a run of its header's words spells the marker's id or label
+(``IL6``, ``IL-6 (pg/mL)``, ``il6_expr`` for ``il6``); two columns of one table that match
+equally well are a ``CHECK`` naming both, never a pick.
+"""
 
 from __future__ import annotations
 
@@ -7,48 +12,78 @@ import re
 
 import numpy as np
 
-from markersurv.cohort.vocab import MarkerScale, Vocabulary
+from markersurv.config.study import Marker
 from markersurv.init_cohort.fields import Context
-from markersurv.init_cohort.profile import ColumnProfile, name_tokens, quote_values
+from markersurv.init_cohort.profile import ColumnProfile, quote_values
 from markersurv.init_cohort.spec_yaml import Node, mapping
+from markersurv.init_cohort.units import PLACEHOLDER, decide_scale, folded
 
-IL6_NAME = re.compile(r"(^|_)(il_?6|interleukin_?6)(_|$)")
-PSTAT3_NAME = re.compile(r"(^|_)(p_?stat_?3|phospho_?stat_?3)(_|$)|(^|_)p?_?y_?705(_|$)|tyr_?705")
-STAT3_NAME = re.compile(r"(^|_)stat_?3(_|$)")
 LOD_IN_TITLE = re.compile(
     r"(?:detection\s+limit|limit\s+of\s+detection|\bLOD\b|\bLLOQ\b)\D{0,12}?(\d+(?:[.,]\d+)?)",
     re.IGNORECASE,
 )
-# Words naming a pSTAT3 scoring system beyond the vocabulary's synonyms.
-PSTAT3_WORDS = {
-    "pct": "percent_positive", "percentage": "percent_positive", "perc": "percent_positive",
-    "immunoreactive": "intensity_x_proportion", "hscore": "h_score",
-}  # fmt: skip
-RANGE_IN_NAME = {
-    "1": "binary",
-    "3": "intensity",
-    "8": "allred",
-    "12": "intensity_x_proportion",
-    "100": "percent_positive",
-    "300": "h_score",
+# Names of the built-in markers beyond their ids and labels.
+ALIASES = {
+    "il6": {"interleukin6"},
+    "pstat3": {"phosphostat3", "py705", "stat3py705", "tyr705", "stat3y705", "pstat3y705"},
 }
+# pSTAT3's unphosphorylated form: named, but not the marker.
+TOTAL_FORMS = {"pstat3": {"stat3"}}
+# Header words that say what a column measures, by the config's marker kind.
+KIND_WORDS = {
+    "concentration": {"serum", "plasma", "elisa", "conc", "concentration", "level", "blood"},
+    "expression": {"expr", "expression", "mrna", "rna", "rnaseq", "array", "log2", "probe"},
+    "tissue_score": {"ihc", "score", "hscore", "staining", "nuclear", "density", "tissue"},
+}
+# Words after a marker's name that make it another molecule (IL-6 receptor, IL6ST).
+NOT_THE_MARKER = {"r", "receptor", "ra", "st", "sr"}
 BINARY_WORDS = {"positive": 1, "pos": 1, "negative": 0, "neg": 0}
+# The markers of config/config.yaml: drafts without a config look for these.
+DEFAULT_MARKERS = (
+    Marker("il6", "IL-6", "concentration", "serum", "pg/mL"),
+    Marker("pstat3", "pSTAT3", "tissue_score", "tumour tissue", "IHC score"),
+)
 
 
-def scale_in_words(vocab: Vocabulary, marker: str, tokens: tuple[str, ...]) -> MarkerScale | None:
-    """A unit or scoring system named by a run of words ('pg', 'ml' -> pg/mL), longest first."""
-    for size in (3, 2, 1):
+def compact(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", folded(text))
+
+
+def aliases_of(marker: Marker) -> set[str]:
+    found = {compact(marker.id), compact(marker.label), *ALIASES.get(marker.id, set())}
+    return {a for a in found if len(a) >= 2}
+
+
+def spells(tokens: tuple[str, ...], aliases: set[str]) -> bool:
+    """True when a run of consecutive words, joined, is one of the aliases (and the next
+    word does not make it another molecule)."""
+    for size in (1, 2, 3, 4):
         for i in range(len(tokens) - size + 1):
-            run = tokens[i : i + size]
-            for glue in ("/", "", " "):
-                scale = vocab.marker_scale(marker, glue.join(run))
-                if scale is not None:
-                    return scale
-    return None
+            after = tokens[i + size] if i + size < len(tokens) else ""
+            if "".join(tokens[i : i + size]) in aliases and after not in NOT_THE_MARKER:
+                return True
+    return False
+
+
+def match_strength(marker: Marker, col: ColumnProfile) -> float:
+    """How clearly a column holds the marker: 2 named, 1 only its unphosphorylated form
+    (pSTAT3), and a half point when the header says what the config's kind measures."""
+    if col.n == 0:
+        return 0.0
+    if spells(col.tokens, aliases_of(marker)):
+        strength = 2.0
+    elif spells(col.tokens, TOTAL_FORMS.get(marker.id, set())):
+        strength = 1.0
+    else:
+        return 0.0
+    if set(col.tokens) & KIND_WORDS.get(marker.kind, set()):
+        strength += 0.5
+    usable = col.numeric_share >= 0.5 or set(col.labels) & set(BINARY_WORDS)
+    return strength + (1.0 if usable else 0.0)
 
 
 def lod_children(col: ColumnProfile, title: str) -> tuple[list[Node], list[str], list[str]]:
-    """Detection-limit keys of an IL-6 source, with notes and checks."""
+    """Detection-limit keys of a marker source, with notes and checks."""
     nodes, notes, checks = [], [], []
     limits, tokens = col.limits, col.lod_tokens
     if len(limits):
@@ -79,190 +114,118 @@ def lod_children(col: ColumnProfile, title: str) -> tuple[list[Node], list[str],
     return nodes, notes, checks
 
 
-def il6_unit(ctx: Context, col: ColumnProfile, file_tokens) -> tuple[str, list, list]:
-    vocab = ctx.vocab
-    scale = scale_in_words(vocab, "il6", col.tokens)
-    if scale is not None:
-        return scale.name, [f"guessed: IL-6 by its name; unit {scale.name} from the name"], []
-    scale = scale_in_words(vocab, "il6", file_tokens)
-    if scale is not None:
-        return scale.name, [f"guessed: IL-6 by its name; unit {scale.name} from the file name"], []
-    if len(col.numbers) and col.numbers.min() < 0:
-        return (
-            "log2_ratio",
-            ["guessed: IL-6 by its name"],
-            [
-                f"negative values ({col.describe_range()}): not a concentration; log2_ratio "
-                "(tumour mRNA) assumed, set the unit or scale"
-            ],
-        )
-    return (
-        "pg/mL",
-        ["guessed: IL-6 by its name"],
-        [
-            f"no unit in the name; pg/mL assumed ({col.describe_range()}): set the unit (pg/mL, "
-            "ng/L, ng/mL, pmol/L)"
-        ],
-    )
+def scale_key(marker: Marker) -> str:
+    """Tissue scores are written as ``scale:``, everything else as ``unit:``."""
+    return "scale" if marker.kind == "tissue_score" else "unit"
 
 
-def pstat3_by_range(col: ColumnProfile) -> tuple[str | None, str]:
-    numbers = col.numbers
-    if not len(numbers):
-        return None, "no numbers"
-    lo, hi = numbers.min(), numbers.max()
-    if lo < 0:
-        return "rppa_log2", "signed values, as RPPA log2 data are"
-    if not col.integers:
-        if hi <= 100:
-            return ("percent_positive" if hi > 12 else "rppa_log2"), "non-integer values"
-        return ("h_score" if hi <= 300 else None), "non-integer values"
-    for top, scale in (
-        (1, "binary"),
-        (3, "intensity"),
-        (8, "allred"),
-        (12, "intensity_x_proportion"),
-        (100, "percent_positive"),
-        (300, "h_score"),
-    ):
-        if hi <= top:
-            return scale, f"integers up to {hi:g}"
-    return None, f"integers up to {hi:g}"
-
-
-def pstat3_scale(ctx: Context, col: ColumnProfile, wide: bool) -> tuple[list[Node], list, list]:
-    """Scale (and map for positive/negative calls) of a pSTAT3 source, with notes and checks."""
-    named = scale_in_words(ctx.vocab, "pstat3", col.tokens)
-    words = [PSTAT3_WORDS[t] for t in col.tokens if t in PSTAT3_WORDS]
-    ranges = [
-        RANGE_IN_NAME[b]
-        for a, b in zip(col.tokens, col.tokens[1:], strict=False)
-        if a == "0" and b in RANGE_IN_NAME
-    ]
-    name = named.name if named else (words or ranges or [None])[0]
-    if name is None and "%" in col.name:
-        name = "percent_positive"
-    if col.numeric_share < 0.5:
-        codes = {label: v for label, v in BINARY_WORDS.items() if label in col.labels}
-        if codes:
-            entries = [Node(col.shown[label], v) for label, v in codes.items()]
-            unknown = [col.shown[label] for label in col.labels if label not in codes]
-            entries += [Node(v, None, commented=True) for v in unknown]
-            checks = (
-                [
-                    f"values {quote_values(unknown)} are not positive/negative: uncomment "
-                    "them in the map and give each 1 or 0 (null = missing)"
-                ]
-                if unknown
-                else []
-            )
-            notes = [
-                f"guessed: pSTAT3 calls {quote_values([col.shown[c] for c in codes])} as binary 1/0"
-            ]
-            return [Node("scale", "binary"), mapping("map", entries)], notes, checks
-        values = [col.shown[label] for label in col.labels]
-        skeleton = mapping("map", [Node(v, None) for v in values])
-        skeleton.commented = True
-        check = (
-            f"values {quote_values(values)} are not numbers: set `scale:` and uncomment the map "
-            "to give each a number on that scale (null = missing)"
-        )
-        return [Node("scale", "CHECK"), skeleton], ["guessed: pSTAT3 by its name"], [check]
-    notes, checks = [], []
-    if name is not None:
-        scale = ctx.vocab.marker_scale("pstat3", name)
-        fits = scale is not None and (
-            (scale.minimum is None or col.numbers.min(initial=0) >= scale.minimum)
-            and (scale.maximum is None or col.numbers.max(initial=0) <= scale.maximum)
-        )
-        if fits:
-            return (
-                [Node("scale", scale.name)],
-                [f"guessed: pSTAT3 by its name; scale {scale.name} from the name"],
-                [],
-            )
-        checks.append(f"the name suggests {name} but the column has {col.describe_range()}")
-    guess, why = pstat3_by_range(col)
-    if guess is None:
-        checks.append(
-            f"no scoring system fits {col.describe_range()}: set `scale:` "
-            "(h_score, percent_positive, intensity, intensity_x_proportion, allred, "
-            "binary, rppa_log2)"
-        )
-        return [Node("scale", "CHECK")], ["guessed: pSTAT3 by its name"], checks
-    notes.append(f"guessed: pSTAT3 by its name; scale {guess} from the range ({why})")
-    if not (guess == "rppa_log2" and (wide or col.numbers.min() < 0)):
-        checks.append(
-            f"scale {guess} guessed from {col.describe_range()}; other scoring "
-            "systems overlap this range: set the scale the study used"
-        )
-    return [Node("scale", guess)], notes, checks
-
-
-def marker_candidates(ctx: Context, marker: str, wide_tables: set[str]) -> list[ColumnProfile]:
-    found = []
-    for col in ctx.columns():
-        if col.n == 0:
-            continue
-        if marker == "il6":
-            ok = IL6_NAME.search(col.joined) and col.numeric_share >= 0.5
-        else:
-            plain = STAT3_NAME.search(col.joined) and col.table not in wide_tables
-            ok = PSTAT3_NAME.search(col.joined) or plain
-        if ok:
-            found.append(col)
-    return found
-
-
-def marker_source(ctx: Context, marker: str, col: ColumnProfile, sniffed) -> Node:
-    table = sniffed[col.table]
-    file_tokens = name_tokens(table.path.name)
-    if marker == "il6":
-        unit, notes, checks = il6_unit(ctx, col, file_tokens)
-        extra, lod_notes, lod_checks = lod_children(col, table.title)
-        children = [Node("unit", unit), *extra]
-        notes, checks = notes + lod_notes, checks + lod_checks
-    else:
-        children, notes, checks = pstat3_scale(ctx, col, table.wide)
-        if not PSTAT3_NAME.search(col.joined):
-            checks.append(
-                f"{col.name!r} names STAT3 without the phosphorylation (pY705): make "
-                "sure it is phospho-STAT3"
-            )
-    return ctx.ref(marker, col, children, notes, checks)
-
-
-def guess_markers(ctx: Context, sniffed: dict) -> list[Node]:
-    """IL-6 and pSTAT3 sources; one per table (several tables give alternative sources)."""
-    wide = {name for name, t in sniffed.items() if t.wide}
-    nodes = []
-    for marker in ("il6", "pstat3"):
-        candidates = marker_candidates(ctx, marker, wide)
-        per_table: dict[str, ColumnProfile] = {}
-        skipped = []
-        for col in sorted(candidates, key=lambda c: -candidate_score(c)):
-            if col.table in per_table:
-                skipped.append(col.name)
-            else:
-                per_table[col.table] = col
-        sources = [marker_source(ctx, marker, col, sniffed) for col in per_table.values()]
-        notes = (
-            [f"not used: {quote_values(skipped)} (another column of the same table was preferred)"]
-            if skipped
+def categorical_scale(ctx: Context, marker: Marker, col: ColumnProfile) -> tuple[list, list, list]:
+    """A source of words: positive/negative calls on a binary scale, else a map to fill."""
+    key = scale_key(marker)
+    codes = {label: v for label, v in BINARY_WORDS.items() if label in col.labels}
+    binary = ctx.vocab.marker_scale(marker.id, "binary")
+    if codes and binary is not None:
+        entries = [Node(col.shown[label], v) for label, v in codes.items()]
+        unknown = [col.shown[label] for label in col.labels if label not in codes]
+        entries += [Node(v, PLACEHOLDER) for v in unknown]
+        checks = (
+            [f"values {quote_values(unknown)} are not positive/negative: give each 1 or 0 "
+             "(null = missing)"]
+            if unknown
             else []
+        )  # fmt: skip
+        shown = quote_values([col.shown[c] for c in codes])
+        notes = [f"guessed: {marker.label} calls {shown} as binary 1/0"]
+        return [Node(key, binary.name), mapping("map", entries, checks=checks)], notes, []
+    values = [col.shown[label] for label in col.labels]
+    skeleton = mapping("map", [Node(v, None) for v in values])
+    skeleton.commented = True
+    check = (
+        f"values {quote_values(values)} are not numbers: set `{key}:` and uncomment the map "
+        "to give each a number on that scale (null = missing)"
+    )
+    return [Node(key, PLACEHOLDER), skeleton], [], [check]
+
+
+def marker_source(ctx: Context, marker: Marker, col: ColumnProfile, sniffed) -> Node:
+    table = sniffed[col.table]
+    notes = [f"guessed: {marker.label} ({marker.id}) by the header {col.name!r}"]
+    if col.numeric_share < 0.5:
+        children, more, checks = categorical_scale(ctx, marker, col)
+        return ctx.ref(marker.id, col, children, notes + more, checks)
+    decision = decide_scale(ctx.vocab, marker, col)
+    unit = Node(scale_key(marker), decision.value, checks=decision.checks)
+    extra, lod_notes, lod_checks = lod_children(col, table.title)
+    return ctx.ref(marker.id, col, [unit, *extra], notes + decision.notes + lod_notes, lod_checks)
+
+
+def undecided(ctx: Context, marker: Marker, cols: list[ColumnProfile], why: str) -> Node:
+    """Column and unit left to a person, with the candidate columns named."""
+    table = cols[0].table
+    children = [Node("table", table)] if table != ctx.primary else []
+    column = Node("column", PLACEHOLDER, checks=[why])
+    unit = Node(scale_key(marker), PLACEHOLDER, checks=["set it once the column is chosen"])
+    for col in cols:
+        ctx.used.add((col.table, col.name))
+    return mapping(marker.id, [*children, column, unit])
+
+
+def table_source(ctx: Context, marker: Marker, scored, sniffed) -> Node:
+    """The source of one table: its best column, or CHECK when it is not clear."""
+    top = max(s for s, _ in scored)
+    best = [c for s, c in scored if s == top]
+    if len(best) > 1:
+        return undecided(
+            ctx,
+            marker,
+            best,
+            f"columns {quote_values(c.name for c in best)} could each be {marker.label}: "
+            "set the one the study analyses",
         )
-        if len(sources) == 1:
-            node = sources[0]
-            node.notes = notes + node.notes
-            nodes.append(node)
-        elif sources:
-            for source in sources:
-                source.key = "-"
-            note = "guessed: several tables hold this marker; the first non-missing source wins"
-            nodes.append(mapping(marker, [Node("sources", items=sources)], [note, *notes]))
-    return nodes
+    col = best[0]
+    if not spells(col.tokens, aliases_of(marker)):
+        return undecided(
+            ctx,
+            marker,
+            [col],
+            f"{col.name!r} names {marker.label} without the phosphorylation (pY705): if it "
+            "is phospho-STAT3, set the column to it",
+        )
+    node = marker_source(ctx, marker, col, sniffed)
+    others = [c.name for s, c in scored if c is not col]
+    if others:
+        node.notes.insert(0, f"not used: {quote_values(others)} (they name it less clearly)")
+    return node
 
 
-def candidate_score(col: ColumnProfile) -> float:
-    phospho = 1.0 if PSTAT3_NAME.search(col.joined) else 0.0
-    return phospho + col.numeric_share - 0.01 * col.position
+def guess_marker(ctx: Context, marker: Marker, sniffed: dict) -> Node | None:
+    """One marker's source, or its sources (one per table), first non-missing wins."""
+    wide = {name for name, t in sniffed.items() if t.wide}
+    by_table: dict[str, list] = {}
+    for col in ctx.columns():
+        strength = match_strength(marker, col)
+        named = col.table not in wide or spells(col.tokens, aliases_of(marker))
+        if strength > 0 and named:
+            by_table.setdefault(col.table, []).append((strength, col))
+    sources = [table_source(ctx, marker, scored, sniffed) for scored in by_table.values()]
+    if len(sources) <= 1:
+        return sources[0] if sources else None
+    for source in sources:
+        source.key = "-"
+    note = "guessed: several tables hold this marker; the first non-missing source wins"
+    return mapping(marker.id, [Node("sources", items=sources)], [note])
+
+
+def guess_markers(ctx: Context, sniffed: dict, markers=DEFAULT_MARKERS) -> list[Node]:
+    """Sources of the declared markers; a ``CHECK`` entry when the header names none."""
+    nodes = [n for m in markers if (n := guess_marker(ctx, m, sniffed)) is not None]
+    if nodes:
+        return nodes
+    first = markers[0]
+    declared = ", ".join(f"{m.id} ({m.label})" for m in markers)
+    check = (
+        f"no header names a marker of the config ({declared}): set the key to the marker's "
+        "id, and its column and unit"
+    )
+    unit = Node(scale_key(first), PLACEHOLDER)
+    return [mapping(first.id, [Node("column", PLACEHOLDER), unit], checks=[check])]
