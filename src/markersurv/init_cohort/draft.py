@@ -18,12 +18,11 @@ from pathlib import Path
 from markersurv.cohort.spec import DEFAULT_MISSING_TOKENS, read_yaml
 from markersurv.cohort.vocab import Vocabulary
 from markersurv.config.schema import schema_problems
-from markersurv.config.study import Marker, Study
+from markersurv.config.settings import with_defaults
+from markersurv.config.study import Marker
 from markersurv.errors import CohortSpecError, ConfigError, MarkersurvError, Problem
 from markersurv.harmonize.placeholders import is_placeholder_schema_problem, placeholder_paths
-from markersurv.harmonize.privacy.content import content_kind
 from markersurv.harmonize.privacy.identifiers import looks_like_identifier
-from markersurv.ingest.readers import field_columns
 from markersurv.init_cohort.endpoints import guess_endpoints
 from markersurv.init_cohort.fields import (
     Context,
@@ -33,6 +32,7 @@ from markersurv.init_cohort.fields import (
     guess_sex,
     guess_stage,
 )
+from markersurv.init_cohort.identifiers import identifier_columns, identifier_node
 from markersurv.init_cohort.ids import TableIds, guess_table_ids
 from markersurv.init_cohort.markers import DEFAULT_MARKERS, guess_markers
 from markersurv.init_cohort.profile import (
@@ -176,58 +176,6 @@ def unreadable_tokens(ctx: Context, fields: list[Node]) -> dict[str, dict[str, s
         for token in col.invalid if col is not None else []:
             found.setdefault(table, {}).setdefault(token, path)
     return found
-
-
-def identifier_columns(tables: dict[str, SniffedTable]) -> dict[str, dict[str, str]]:
-    """Columns whose cells hold direct identifiers (e-mail addresses, national ids, phone
-    numbers, personal names), by table: column -> what they hold. Nothing the draft writes
-    quotes their cells."""
-    found: dict[str, dict[str, str]] = {}
-    for name, table in tables.items():
-        if table.wide:
-            continue
-        for column in field_columns(table.frame):
-            kind = content_kind(table.frame[column])
-            if kind is not None:
-                found.setdefault(name, {})[column] = kind
-    return found
-
-
-def identifier_node(
-    tables: dict[str, SniffedTable], ids: TableIds, age: Node | None, by_content: dict
-) -> Node | None:
-    """Direct identifiers are dropped when read; a birth date used for age is kept."""
-    birth = age.child("birth_date") if age is not None else None
-    kept = birth.child("column").value if birth is not None else None
-    entries: dict[str, Node] = {}
-    for name, table in tables.items():
-        if table.wide:
-            continue
-        for column in field_columns(table.frame):
-            if column == ids.columns[name] or column in entries:
-                continue
-            if column in by_content.get(name, {}):
-                entries[column] = Node(
-                    column,
-                    "drop",
-                    notes=[
-                        f"guessed: the cells hold {by_content[name][column]}, direct "
-                        "identifiers; dropped when read"
-                    ],
-                )
-            elif column == kept:
-                entries[column] = Node(
-                    column,
-                    "keep",
-                    notes=["guessed: the birth date gives age; it is never written to outputs"],
-                )
-            elif looks_like_identifier(column):
-                entries[column] = Node(
-                    column,
-                    "drop",
-                    notes=["guessed: the name suggests a direct identifier; dropped when read"],
-                )
-    return mapping("identifiers", list(entries.values())) if entries else None
 
 
 def name_hints(tables) -> list[str]:
@@ -395,7 +343,11 @@ def declared_markers(config_path: str) -> tuple[Marker, ...]:
     config = read_yaml(config_path, ConfigError)
     if not isinstance(config, dict) or not config.get("markers"):
         return DEFAULT_MARKERS
-    return Study.from_config(config).markers
+    # A validate-only config may give ids alone: the label is then the id.
+    return tuple(
+        Marker(m["id"], m.get("label", m["id"]), m["kind"], m.get("sample"), m.get("unit"))
+        for m in with_defaults(config)["markers"]
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

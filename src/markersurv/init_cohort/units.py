@@ -25,8 +25,8 @@ from markersurv.init_cohort.profile import ColumnProfile, has_phrase
 
 # A concentration written in a header: mass or amount (or enzyme units) per volume.
 CONCENTRATION = re.compile(
-    r"(?<![a-z0-9])(?P<prefix>[pnuµm]?)(?P<base>mol|iu|ku|g|u)\s*(?:/|per\b|\.|\s)\s*"
-    r"(?P<volume>[mdµu]?)l(?:-1|⁻¹)?(?![a-z])"
+    r"(?<![a-z0-9])(?P<prefix>[pnuµm]?)(?P<base>mol|iu|ku|g|u)"
+    r"[\s_]*(?:/|per(?![a-z])|\.|[\s_])[\s_]*(?P<volume>[mdµu]?)l(?:-1|⁻¹)?(?![a-z])"
 )
 MOLAR_SHORT = re.compile(r"(?<![A-Za-z0-9])(?P<prefix>[pn])M(?![A-Za-z])")
 DENSITY = re.compile(r"(?:cells?|/)\s*(?:/|per)?\s*(mm2|mm²|mm\^2|hpf)", re.IGNORECASE)
@@ -253,7 +253,8 @@ def named_in_header(vocab, marker: Marker, header: Header, values, span: str) ->
     reasons = misfits(scale, values, vocab)
     written = header.unit or scale.name
     if reasons:
-        fits = fitting(vocab, marker.id, values)
+        # A concentration in the wrong unit is compared with the other concentration units.
+        fits = [s for s in fitting(vocab, marker.id, values) if s.converts or not scale.converts]
         return Decision(
             PLACEHOLDER,
             [],
