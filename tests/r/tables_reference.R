@@ -5,12 +5,13 @@
 #
 # Usage: Rscript --vanilla tables_reference.R patients.csv settings.csv out.json
 #   patients.csv: the harmonized patient rows of the cancer types analysed: cancer_type,
-#     cohort, <marker>, <marker>_scale, <marker>_z, <endpoint>_time, <endpoint>_event, age,
-#     sex, stage_group. Numbers are written as C99 hexadecimal floats ("0x1.8p+1"), which
+#     cohort, <marker>, <marker>_scale, <marker>_z, <endpoint>_time, <endpoint>_event and
+#     each covariate analysed (age, sex, stage, stage_group, declared ones). Numbers are written as C99 hexadecimal floats ("0x1.8p+1"), which
 #     R reads exactly (decimal strings of 17 digits are occasionally read 1 ulp off).
 #   settings.csv: name, value; lists joined by ";" (markers, endpoints, cancer_types in the
 #     order they were analysed, cut_methods, survival_times, risk_table_times, spline_knots,
-#     covariates, doubling as marker=unit pairs) and scalars (min_events, min_group_size, conf_level, km_conf_type, ties,
+#     covariates, covariates:<cancer type>, covariate_levels as id=level|level pairs,
+#     doubling as marker=unit pairs) and scalars (min_events, min_group_size, conf_level, km_conf_type, ties,
 #     ph_transform, cutpoint_minprop, cutpoint_maxprop).
 # Output: one JSON object holding each table as an object of columns; doubles travel as
 # "%.17g" strings (jsonlite keeps at most 15 significant digits), "NA" where R has no value.
@@ -44,6 +45,14 @@ endpoints <- setting_list("endpoints")
 cancer_types <- setting_list("cancer_types")
 cut_methods <- setting_list("cut_methods")
 covariates <- setting_list("covariates")
+# Each covariate's levels ("stage=I|II|III|IV"; nothing after "=": continuous); a cancer
+# type's own covariate set is the setting "covariates:<type>".
+covariate_levels <- local({
+  pairs <- setting_list("covariate_levels")
+  values <- sub("^[^=]*=", "", pairs)
+  setNames(lapply(values, function(v) if (v == "") NULL else strsplit(v, "|", fixed = TRUE)[[1]]),
+           sub("=.*$", "", pairs))
+})
 # Concentration markers and their declared units ("il6=pg/mL"; empty unit: any scale): the
 # hazard ratio per doubling is the coefficient of log2 of the concentration.
 doubling <- setting_list("doubling")
@@ -61,7 +70,8 @@ minprop <- as.numeric(setting("cutpoint_minprop"))
 maxprop <- as.numeric(setting("cutpoint_maxprop"))
 z_conf <- qnorm(1 - (1 - conf_level) / 2)
 
-text_columns <- c("cancer_type", "cohort", "sex", "stage_group", paste0(markers, "_scale"))
+categorical <- names(covariate_levels)[!vapply(covariate_levels, is.null, logical(1))]
+text_columns <- c("cancer_type", "cohort", categorical, paste0(markers, "_scale"))
 for (column in setdiff(names(patients), text_columns)) {
   patients[[column]] <- as.numeric(patients[[column]])
 }
@@ -319,13 +329,34 @@ fit_model <- function(keys, model, cut_method, tm, ev, X, terms, stratum, groupe
   list(fit = fit, n = n, events = events)
 }
 
-covariate_matrix <- function(data) {
-  columns <- list(
-    age = data$age,
-    sex = ifelse(data$sex == "male", 1, ifelse(data$sex == "female", 0, NA)),
-    stage_group = ifelse(data$stage_group == "late", 1,
-                         ifelse(data$stage_group == "early", 0, NA)))
-  as.data.frame(columns[covariates], optional = TRUE)
+# Columns of one covariate: the number itself, or one 0/1 column per level after the
+# first (named by the id alone when there are two levels); NA where it is not recorded.
+covariate_block <- function(data, name) {
+  levels <- covariate_levels[[name]]
+  x <- data[[name]]
+  if (is.null(levels)) return(setNames(data.frame(as.numeric(x)), name))
+  f <- factor(ifelse(x %in% levels, x, NA), levels = levels)
+  block <- sapply(levels[-1], function(l) ifelse(is.na(f), NA_real_, as.numeric(f == l)))
+  block <- matrix(block, nrow = length(x))
+  colnames(block) <- if (length(levels) == 2) name else paste0(name, ":", levels[-1])
+  as.data.frame(block, optional = TRUE)
+}
+
+# The columns of a block an adjusted model can use: the levels present among the recorded
+# values, the first of them the reference; none with fewer than two distinct values.
+usable_block <- function(block, name) {
+  levels <- covariate_levels[[name]]
+  recorded <- as.matrix(block[stats::complete.cases(block), , drop = FALSE])
+  if (is.null(levels)) return(if (length(unique(recorded[, 1])) > 1) names(block) else character(0))
+  present <- levels[c(any(rowSums(recorded) == 0), colSums(recorded) > 0)]
+  if (length(present) < 2) return(character(0))
+  column_of <- setNames(names(block), levels[-1])
+  unname(column_of[intersect(present[-1], levels[-1])])
+}
+
+covariates_of <- function(cancer_type) {
+  own <- setting_list(paste0("covariates:", cancer_type))
+  if (length(own) > 0) own else covariates
 }
 
 spline_rows <- function(keys, tm, ev, z, name, stratum, linear) {
@@ -381,15 +412,18 @@ analyse_marker <- function(keys, data, stratum, marker, endpoint, cutpoints) {
     fit_model(keys, "per_doubling", "none", tm, ev, ifelse(keep, log2(value), NA_real_),
               paste0(marker, "_log2"), stratum)
   }
-  clinical <- covariate_matrix(data)
-  for (name in names(clinical)) {
-    fit_model(keys, "clinical", "none", tm, ev, clinical[[name]], name, stratum)
+  blocks <- lapply(setNames(nm = covariates_of(keys$cancer_type)),
+                   function(name) covariate_block(data, name))
+  kept <- list()
+  for (name in names(blocks)) {
+    usable <- usable_block(blocks[[name]], name)
+    X <- if (length(usable) > 0) blocks[[name]][usable] else blocks[[name]]
+    fit_model(keys, "clinical", "none", tm, ev, X, names(X), stratum)
+    kept <- c(kept, as.list(blocks[[name]][usable]))
   }
   # A covariate recorded for no patient here, or with one value for all, is left out.
-  varies <- vapply(clinical, function(v) length(unique(v[!is.na(v)])) > 1, logical(1))
-  kept <- names(clinical)[varies]
-  fit_model(keys, "adjusted", "none", tm, ev, cbind(z, as.matrix(clinical[kept])),
-            c(z_name, kept), stratum)
+  adjusted <- as.data.frame(c(list(z), kept), optional = TRUE)
+  fit_model(keys, "adjusted", "none", tm, ev, adjusted, c(z_name, names(kept)), stratum)
   spline_rows(keys, tm, ev, z, z_name, stratum, linear)
 }
 

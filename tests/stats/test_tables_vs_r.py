@@ -1,10 +1,11 @@
 """The analysis tables of whole cancer types against R (tests/r/tables_reference.R).
 
-The harmonized patients of a few cancer types (the synthetic demo cohorts, and TCGA when the
-shared data are present) go through ``analyse_cancer_type`` and ``finalize_tables``; R
-recomputes every km, risk-table, log-rank, Cox, cox.zph, optimal-cutpoint and pooled row
-from the same patient rows with survival, maxstat and metafor, forming the marker groups
-itself. The in-memory tables are compared (no TSV round trip).
+The harmonized patients of a few cancer types (the synthetic demo cohorts, the same with
+declared covariates of every kind, and TCGA when the shared data are present) go through
+``analyse_cancer_type`` and ``finalize_tables``; R recomputes every km, risk-table,
+log-rank, Cox, cox.zph, optimal-cutpoint and pooled row from the same patient rows with
+survival, maxstat and metafor, forming the marker groups itself. The in-memory tables are
+compared (no TSV round trip).
 
 Not compared: ``cv_optimal`` rows, whose groups come from the pipeline's own seeded folds
 (R has no counterpart); ``added_value`` and ``spline_curve`` (derived from fits compared
@@ -105,6 +106,44 @@ def demo_dataset(repo_dir) -> Dataset:
     return Dataset("demo", analysed_types(patients, DEMO_TYPES), settings, DEMO_TYPES)
 
 
+# Declared covariates: stage I-IV everywhere; breast cancer with its own set holding a
+# three-level grade (reference G2); nasopharyngeal with a continuous covariate. Grade and
+# body-mass index are SYNTHETIC columns added here (numpy default_rng, seed 20261203).
+DECLARED = {
+    "covariates": [
+        {"id": "grade", "label": "Grade", "type": "categorical", "levels": ["G1", "G2", "G3"],
+         "reference": "G2"},
+        {"id": "bmi", "label": "Body-mass index", "type": "continuous", "unit": "kg/m2"},
+    ],
+    "analysis": {
+        "covariates": ["age", "stage"],
+        "covariates_by_cancer_type": {"BRCA": ["age", "grade"], "NPC": ["stage_group", "bmi"]},
+    },
+}  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def declared_dataset(repo_dir, demo_dataset) -> Dataset:
+    config = yaml.safe_load((repo_dir / "config" / "config.yaml").read_text())
+    config["covariates"] = DECLARED["covariates"]
+    config["analysis"] = {**DECLARED["analysis"], "bootstrap_replicates": 0}
+    rng = np.random.default_rng(20261203)
+    patients = demo_dataset.patients.copy()
+    n = len(patients)
+    grade = rng.choice(["G1", "G2", "G3"], size=n, p=[0.3, 0.4, 0.3]).astype(object)
+    grade[rng.random(n) < 0.1] = np.nan
+    bmi = np.round(rng.normal(25, 4, size=n), 1)
+    bmi[rng.random(n) < 0.1] = np.nan
+    # One cohort without patients at the reference grade (G1 becomes its reference) and one
+    # without stage IV (no column for it), as R's coxph on droplevels() factors fits them.
+    cohort = patients["cohort"].to_numpy()
+    grade[(cohort == "demo_brca_b") & (grade == "G2")] = "G3"
+    stage = patients["stage"].where(~((cohort == "demo_nsclc_a") & (patients["stage"] == "IV")))
+    patients = patients.assign(grade=grade, bmi=bmi, stage=stage)
+    settings = AnalysisSettings.from_config(config)
+    return Dataset("declared", patients, settings, DEMO_TYPES)
+
+
 @pytest.fixture(scope="session")
 def tcga_dataset(repo_dir, tcga_dir) -> Dataset:
     settings = analysis_settings(repo_dir, "tcga.yaml")
@@ -134,8 +173,9 @@ def hex_floats(values: pd.Series) -> list[str]:
 
 def r_inputs(dataset: Dataset) -> dict[str, pd.DataFrame]:
     s, p = dataset.settings, dataset.patients
-    text = ["cancer_type", "cohort", "sex", "stage_group"]
-    numbers = ["age"]
+    declarations = s.covariate_declarations.values()
+    text = ["cancer_type", "cohort", *(c.id for c in declarations if c.type == "categorical")]
+    numbers = [c.id for c in declarations if c.type == "continuous"]
     for marker in s.markers:
         text.append(f"{marker}_scale")
         numbers += [marker, f"{marker}_z"]
@@ -154,6 +194,8 @@ def r_inputs(dataset: Dataset) -> dict[str, pd.DataFrame]:
         "cancer_types": joined(dataset.cancer_types),
         "cut_methods": joined(m for m in s.cut_methods if m in ("median", "tertile", "quartile")),
         "covariates": joined(s.covariates),
+        **{f"covariates:{t}": joined(ids) for t, ids in s.covariates_by_cancer_type.items()},
+        "covariate_levels": joined(f"{c.id}={'|'.join(c.levels)}" for c in declarations),
         "doubling": joined(f"{m}={u or ''}" for m, u in s.doubling_units.items()),
         "survival_times": joined(float(t) for t in s.survival_times),
         "risk_table_times": joined(float(t) for t in s.risk_table_times),
@@ -193,7 +235,7 @@ def r_tables(dataset: Dataset, workdir: Path) -> dict[str, pd.DataFrame]:
     return {name: r_frame(columns) for name, columns in out.items() if name != "versions"}
 
 
-@pytest.fixture(scope="module", params=["demo", "tcga"])
+@pytest.fixture(scope="module", params=["demo", "declared", "tcga"])
 def analysed(request, tmp_path_factory):
     dataset = request.getfixturevalue(f"{request.param}_dataset")
     workdir = tmp_path_factory.mktemp(f"tables_{dataset.name}")
@@ -434,7 +476,7 @@ def test_too_few_events_are_not_estimable(analysed):
     cox = analysed.tables["cox"]
     few = cox[cox["events"] < s.min_events]
     # The demo cohorts are large; TCGA has endpoints with a handful of events (PCPG, THYM).
-    assert len(few) > 0 or analysed.dataset.name == "demo"
+    assert len(few) > 0 or analysed.dataset.name in ("demo", "declared")
     assert few["status"].eq("not_estimable").all()
     assert few[ESTIMATES].isna().all().all()
     assert few["note"].str.contains(f"fewer than the minimum of {s.min_events}").all()
@@ -443,6 +485,8 @@ def test_too_few_events_are_not_estimable(analysed):
 
 
 def test_constant_sex_is_not_estimable(analysed):
+    if analysed.dataset.name == "declared":
+        pytest.skip("the declared covariate sets have no sex term in breast cancer")
     cox = analysed.tables["cox"]
     sex = cox[(cox["cancer_type"].isin(["BRCA", "UCS"])) & (cox["term"] == "sex")]
     if analysed.dataset.name == "tcga":
@@ -474,4 +518,21 @@ def test_not_estimable_rows_say_why(analysed):
         checked += len(refused)
         empty = refused[refused["note"].fillna("").str.strip() == ""]
         assert empty.empty, f"{name}: not_estimable rows without a note\n{empty}"
-    assert checked > 0
+    # The declared covariate sets leave nothing without information in the demo cohorts.
+    assert checked > 0 or analysed.dataset.name == "declared"
+
+
+def test_declared_covariate_sets_reach_their_cancer_types(declared_dataset):
+    """The R comparison above covers every path of the declared sets: a cancer type's own
+    set, a level without patients, a cohort without the reference level."""
+    cox = python_tables(declared_dataset)["cox"]
+    clinical = cox[cox["model"] == "clinical"].groupby("cancer_type")["term"].unique()
+    assert set(clinical["NSCLC"]) == {"age", "stage:II", "stage:III", "stage:IV"}
+    assert set(clinical["BRCA"]) == {"age", "grade:G1", "grade:G3"}
+    assert set(clinical["NPC"]) == {"stage_group", "bmi"}
+    adjusted = cox[(cox["model"] == "adjusted") & (cox["endpoint"] == "os")]
+    notes = adjusted.groupby("cohort")["note"].apply(lambda n: " ".join(n.fillna("")))
+    assert "no patient at stage IV" in notes["demo_nsclc_a"]
+    assert "grade G1 as reference (no patient at G2)" in notes["demo_brca_b"]
+    brca_b = adjusted[(adjusted["cohort"] == "demo_brca_b") & (adjusted["marker"] == "il6")]
+    assert set(brca_b["term"]) == {"il6_z", "age", "grade:G3"}

@@ -13,7 +13,6 @@ from scipy.stats import chi2
 
 from markersurv.analysis.cox_models import (
     COX_COLUMNS,
-    covariate_columns,
     fit_model,
     lr_statistic,
     rcs_basis,
@@ -183,23 +182,7 @@ def test_lr_statistic_of_nested_fits():
     assert all(np.isnan(v) for v in lr_statistic(full, None)[::2])
 
 
-# Covariates and spline basis -------------------------------------------------------------
-
-
-def test_covariate_coding():
-    data = pd.DataFrame(
-        {
-            "age": [50, 61.5, np.nan],
-            "sex": ["male", "female", None],
-            "stage_group": ["late", "early", np.nan],
-        }
-    )
-    out = covariate_columns(data, ["age", "sex", "stage_group"])
-    assert list(out.columns) == ["age", "sex", "stage_group"]
-    np.testing.assert_array_equal(out.iloc[:2].to_numpy(), [[50, 1, 1], [61.5, 0, 0]])
-    assert out.iloc[2].isna().all()
-    with pytest.raises(ValueError, match="unknown covariate 'bmi'"):
-        covariate_columns(data, ["bmi"])
+# Spline basis -------------------------------------------------------------
 
 
 def test_rcs_basis_three_knots_by_hand():

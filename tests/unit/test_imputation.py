@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from markersurv.analysis.cox_models import covariate_columns, fit_model
+from markersurv.analysis.covariates import covariate_design, imputable
+from markersurv.analysis.cox_models import fit_model
 from markersurv.analysis.imputation import imputed_adjusted_rows, nelson_aalen_at, rubin
 from markersurv.config.settings import AnalysisSettings
 from markersurv.simulate.core import CohortDesign, simulate_replicate
@@ -25,6 +26,16 @@ def settings(**changes) -> AnalysisSettings:
     return replace(base, **changes)
 
 
+# The default covariates: age imputed as a number, sex and stage group as 0/1.
+IMPUTABLE = imputable(settings().covariates_of("NSCLC"))
+
+
+def test_covariates_of_two_levels_are_imputed_as_binary_and_of_more_levels_not_at_all():
+    assert IMPUTABLE == {"age": False, "sex": True, "stage_group": True}
+    stage = replace(settings(), covariates=("age", "stage"))
+    assert imputable(stage.covariates_of("NSCLC")) == {"age": False}
+
+
 def cohort(n: int, seed: int, log_hr=None):
     design = CohortDesign(
         "sim",
@@ -35,7 +46,8 @@ def cohort(n: int, seed: int, log_hr=None):
     )
     patients = simulate_replicate(design, 0)
     s = settings()
-    X = pd.concat([patients[["il6_z"]], covariate_columns(patients, s.covariates)], axis=1)
+    design = covariate_design(patients, s.covariates_of("NSCLC"))
+    X = pd.concat([patients[["il6_z"]], design.frame()], axis=1)
     return patients["os_time"].to_numpy(float), patients["os_event"].to_numpy(float), X
 
 
@@ -72,7 +84,9 @@ def test_no_missing_values_reproduce_the_complete_case_fit(stratified):
     time, event, X = cohort(300, seed=3)
     strata = np.repeat(["a", "b"], 150) if stratified else None
     s = settings(imputations=3)
-    imputed = pd.DataFrame(imputed_adjusted_rows(time, event, X, strata, s)).set_index("term")
+    imputed = pd.DataFrame(imputed_adjusted_rows(time, event, X, strata, s, IMPUTABLE)).set_index(
+        "term"
+    )
     complete = pd.DataFrame(fit_model("adjusted", time, event, X, strata, s).rows)
     complete = complete.set_index("term")
     assert imputed["status"].eq("ok").all()
@@ -102,7 +116,9 @@ def test_thirty_percent_missing_covariates_recover_the_full_data_estimate():
     for column in ("age", "sex", "stage_group"):
         X.loc[rng.random(len(X)) < 0.3, column] = np.nan
     s = settings(imputations=5)
-    imputed = pd.DataFrame(imputed_adjusted_rows(time, event, X, None, s)).set_index("term")
+    imputed = pd.DataFrame(imputed_adjusted_rows(time, event, X, None, s, IMPUTABLE)).set_index(
+        "term"
+    )
     full = pd.DataFrame(fit_model("adjusted", time, event, full_x, None, s).rows)
     full = full.set_index("term")
     cc = pd.DataFrame(fit_model("adjusted", time, event, X, None, s).rows).set_index("term")
@@ -120,7 +136,9 @@ def test_thirty_percent_missing_covariates_recover_the_full_data_estimate():
 def test_too_few_events_are_refused_before_imputing():
     time, event, X = cohort(60, seed=2)
     event = np.where(np.cumsum(event) <= 5, event, 0.0)
-    rows = pd.DataFrame(imputed_adjusted_rows(time, event, X, None, settings(imputations=2)))
+    rows = pd.DataFrame(
+        imputed_adjusted_rows(time, event, X, None, settings(imputations=2), IMPUTABLE)
+    )
     assert rows["status"].eq("not_estimable").all()
     assert rows[ESTIMATES].isna().all().all()
     assert rows["note"].eq("5 events, fewer than the minimum of 10").all()
@@ -130,7 +148,9 @@ def test_the_marker_is_never_imputed():
     time, event, X = cohort(300, seed=4)
     X.loc[X.index[:50], "il6_z"] = np.nan
     X.loc[X.index[100:160], "age"] = np.nan
-    rows = pd.DataFrame(imputed_adjusted_rows(time, event, X, None, settings(imputations=3)))
+    rows = pd.DataFrame(
+        imputed_adjusted_rows(time, event, X, None, settings(imputations=3), IMPUTABLE)
+    )
     assert rows["n"].eq(250).all()
     assert rows["events"].eq(event[50:].sum()).all()
     assert rows["status"].eq("ok").all()
@@ -139,7 +159,9 @@ def test_the_marker_is_never_imputed():
 def test_a_marker_missing_for_everyone_is_refused_not_shifted():
     time, event, X = cohort(200, seed=6)
     X["il6_z"] = np.nan
-    rows = pd.DataFrame(imputed_adjusted_rows(time, event, X, None, settings(imputations=2)))
+    rows = pd.DataFrame(
+        imputed_adjusted_rows(time, event, X, None, settings(imputations=2), IMPUTABLE)
+    )
     assert rows["status"].eq("not_estimable").all()
     assert rows[ESTIMATES].isna().all().all()
     assert rows["note"].str.contains("no patient has a value of il6_z").all()
@@ -148,7 +170,9 @@ def test_a_marker_missing_for_everyone_is_refused_not_shifted():
 def test_a_covariate_missing_for_everyone_is_refused():
     time, event, X = cohort(200, seed=6)
     X["stage_group"] = np.nan
-    rows = pd.DataFrame(imputed_adjusted_rows(time, event, X, None, settings(imputations=2)))
+    rows = pd.DataFrame(
+        imputed_adjusted_rows(time, event, X, None, settings(imputations=2), IMPUTABLE)
+    )
     assert rows["status"].eq("not_estimable").all()
     assert rows["note"].eq("stage_group missing for every patient: nothing to impute from").all()
 
@@ -157,7 +181,9 @@ def test_a_constant_covariate_is_not_estimable_and_the_others_are_reported():
     time, event, X = cohort(200, seed=7)
     X["sex"] = 0.0  # every patient female
     X.loc[X.index[::4], "age"] = np.nan
-    rows = pd.DataFrame(imputed_adjusted_rows(time, event, X, None, settings(imputations=3)))
+    rows = pd.DataFrame(
+        imputed_adjusted_rows(time, event, X, None, settings(imputations=3), IMPUTABLE)
+    )
     rows = rows.set_index("term")
     assert rows.loc["sex", "status"] == "not_estimable"
     assert np.isnan(rows.loc["sex", ESTIMATES].to_numpy(float)).all()

@@ -15,14 +15,13 @@ import pandas as pd
 
 from markersurv.analysis import cutpoints as cut
 from markersurv.analysis.added_value import added_value_row
-from markersurv.analysis.cox_models import (
-    covariate_columns,
-    fit_model,
-    lr_statistic,
-    rcs_basis,
+from markersurv.analysis.covariates import (
+    covariate_design,
+    imputable,
+    usable_columns,
     usable_covariates,
-    with_note,
 )
+from markersurv.analysis.cox_models import fit_model, lr_statistic, rcs_basis, with_note
 from markersurv.analysis.groups import LABELS, joint_groups, joint_labels, marker_groups
 from markersurv.analysis.imputation import imputed_adjusted_rows
 from markersurv.analysis.pooling import pooled_within_types
@@ -213,15 +212,38 @@ def analyse_marker(
         tables.add("cox", keys, outcome.rows)
         tables.add("ph", keys, outcome.ph_rows)
 
-    covariates = covariate_columns(data, settings.covariates)
-    for name in covariates.columns:
-        outcome = fit_model("clinical", time, event, covariates[[name]], strata, settings)
+    covariate_models(tables, keys, data, strata, time, event, z, settings)
+    spline_rows(tables, keys, time, event, z, strata, settings)
+
+
+def covariate_models(
+    tables: Tables,
+    keys: dict,
+    data: pd.DataFrame,
+    strata,
+    time: np.ndarray,
+    event: np.ndarray,
+    z: pd.DataFrame,
+    settings: AnalysisSettings,
+) -> None:
+    """Each covariate of the cancer type alone (clinical) and with the marker (adjusted),
+    and the marker's added value over them; covariates without information here are left
+    out of the adjusted model with a note."""
+    covariates = settings.covariates_of(keys["cancer_type"])
+    design = covariate_design(data, covariates)
+    for covariate in covariates:
+        columns = design.columns[covariate.id]
+        usable, _ = usable_columns(columns, covariate)
+        x = columns[usable] if usable else columns
+        outcome = fit_model("clinical", time, event, x, strata, settings)
         tables.add("cox", keys, outcome.rows)
         tables.add("ph", keys, outcome.ph_rows)
-    kept, left_out = usable_covariates(covariates)
-    adjusted_x = pd.concat([z, covariates[kept]], axis=1)
+    kept, left_out = usable_covariates(design, covariates)
+    adjusted_x = pd.concat([z, design.frame()[kept]], axis=1)
     if settings.missing_covariates == "multiple_imputation":
-        rows = imputed_adjusted_rows(time, event, adjusted_x, strata, settings)
+        rows = imputed_adjusted_rows(
+            time, event, adjusted_x, strata, settings, imputable(covariates)
+        )
     else:
         adjusted = fit_model("adjusted", time, event, adjusted_x, strata, settings)
         rows = adjusted.rows
@@ -229,9 +251,10 @@ def analyse_marker(
     tables.add("cox", keys, [with_note(row, left_out) for row in rows])
     if keys["cohort"] == ALL:
         tables.add(
-            "added_value", keys, [added_value_row(time, event, z, covariates, strata, settings)]
+            "added_value",
+            keys,
+            [added_value_row(time, event, z, design.frame(), strata, settings)],
         )
-    spline_rows(tables, keys, time, event, z, strata, settings)
 
 
 def spline_rows(

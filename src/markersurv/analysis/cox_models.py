@@ -42,38 +42,6 @@ COX_COLUMNS = [
 ]
 
 
-def covariate_columns(data: pd.DataFrame, names) -> pd.DataFrame:
-    """Numeric covariates: age per year, sex as male (1) vs female, stage_group late vs early."""
-    out = pd.DataFrame(index=data.index)
-    for name in names:
-        if name == "age":
-            out["age"] = data["age"].astype(float)
-        elif name == "sex":
-            out["sex"] = data["sex"].map({"male": 1.0, "female": 0.0}).astype(float)
-        elif name == "stage_group":
-            out["stage_group"] = data["stage_group"].map({"late": 1.0, "early": 0.0}).astype(float)
-        else:
-            raise ValueError(f"unknown covariate {name!r}")
-    return out
-
-
-def usable_covariates(covariates: pd.DataFrame) -> tuple[list[str], str]:
-    """The covariates an adjusted model can use here, and a note naming those left out: a
-    covariate recorded for no patient of the analysis, or with one value for all of them
-    (sex in breast cancer), adjusts for nothing and would make the model not estimable."""
-    kept, reasons = [], []
-    for name in covariates.columns:
-        values = covariates[name].dropna()
-        if values.empty:
-            reasons.append(f"{name} (not recorded)")
-        elif values.nunique() == 1:
-            reasons.append(f"{name} (the same for every patient)")
-        else:
-            kept.append(name)
-    note = f"adjusted without {', '.join(reasons)}" if reasons else ""
-    return kept, note
-
-
 def with_note(row: dict, note: str) -> dict:
     """``row`` with ``note`` added to its notes (unchanged when ``note`` is empty)."""
     if not note:

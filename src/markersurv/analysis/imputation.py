@@ -25,8 +25,6 @@ from markersurv.analysis.cox_models import COX_COLUMNS
 from markersurv.config.settings import AnalysisSettings
 from markersurv.stats.cox.fit import fit_cox
 
-BINARY = ("sex", "stage_group")
-
 
 def nelson_aalen_at(time: np.ndarray, event: np.ndarray) -> np.ndarray:
     """Nelson-Aalen cumulative hazard evaluated at each patient's own time."""
@@ -55,17 +53,23 @@ def rubin(coefs: np.ndarray, variances: np.ndarray) -> tuple[np.ndarray, np.ndar
 # Complexity over the limit: one pass per imputation, then Rubin's rules per term, each with its
 # status.
 def imputed_adjusted_rows(  # noqa: C901
-    time: np.ndarray, event: np.ndarray, X: pd.DataFrame, strata, settings: AnalysisSettings
+    time: np.ndarray,
+    event: np.ndarray,
+    X: pd.DataFrame,
+    strata,
+    settings: AnalysisSettings,
+    imputable: dict[str, bool],
 ) -> list[dict]:
     """cox.tsv rows of the adjusted model under multiple imputation of the covariates.
 
-    Only the configured covariates are imputed; patients without a value of another column
-    (the marker) are left out, as in the complete-case model.
+    Only the ``imputable`` columns are imputed (those marked True as binary, rounded to 0 or
+    1); patients without a value of another column (the marker, a covariate of more than two
+    levels) are left out, as in the complete-case model.
     """
     from sklearn.experimental import enable_iterative_imputer  # noqa: F401
     from sklearn.impute import IterativeImputer
 
-    imputed = [c for c in X.columns if c in settings.covariates]
+    imputed = [c for c in X.columns if c in imputable]
     observed = X.drop(columns=imputed).notna().all(axis=1).to_numpy()
     time, event, X = time[observed], event[observed], X[observed]
     strata = None if strata is None else np.asarray(strata)[observed]
@@ -114,7 +118,7 @@ def imputed_adjusted_rows(  # noqa: C901
             completed = imputer.fit_transform(data)[:, : X.shape[1]]
         notes.update(str(w.message).split(".")[0] for w in caught)
         for j, name in enumerate(X.columns):
-            if name in BINARY:
+            if imputable.get(name, False):
                 completed[:, j] = np.clip(np.round(completed[:, j]), 0, 1)
         fit = fit_cox(
             time,

@@ -28,7 +28,7 @@ class Covariate:
 # Covariates every cohort spec can map without a declaration; their levels are the codes
 # harmonization writes (sex from the sex coding, stage I-IV and its early/late group).
 BUILT_IN_COVARIATES = (
-    Covariate("age", "Age", "continuous", unit="years"),
+    Covariate("age", "Age", "continuous", unit="year"),
     Covariate("sex", "Sex", "categorical", levels=("female", "male")),
     Covariate("stage", "Stage", "categorical", levels=("I", "II", "III", "IV")),
     Covariate("stage_group", "Stage group", "categorical", levels=("early", "late")),
