@@ -12,7 +12,7 @@ from markersurv.config.study import Study
 from markersurv.reporting.cautions import cautions
 from markersurv.reporting.narrative import frame_html, narrative_html
 from markersurv.reporting.remark import ITEMS, remark_html
-from markersurv.reporting.table_one import table_one
+from markersurv.reporting.table_one import suppress_small_counts, table_one
 
 CONFIG = {
     "markers": [{"id": "il6", "label": "IL-6"}, {"id": "pstat3", "label": "pSTAT3"}],
@@ -181,3 +181,62 @@ def test_one_marker_has_no_interaction_or_association_and_no_assumed_sample():
     assert "serum" not in page.lower() and "converted to" not in page
     assert "per doubling" not in page
     assert "Ki-67 was kept on the scale or platform each cohort recorded." in page
+
+
+DECLARED = {
+    **OTHER_MARKERS,
+    "covariates": [
+        {"id": "hpv", "label": "HPV status", "type": "categorical",
+         "levels": ["positive", "negative"], "reference": "negative"},
+        {"id": "ebv_dna", "label": "Plasma EBV DNA", "type": "continuous", "unit": "copies/mL"},
+    ],
+    "treatment": {"label": "Arm", "levels": ["control", "tocilizumab"]},
+    "analysis": {
+        "covariates": ["age", "stage"],
+        "covariates_by_cancer_type": {"HNSC": ["age", "hpv"], "NPC": ["stage_group", "ebv_dna"]},
+    },
+}  # fmt: skip
+
+
+def test_the_methods_name_each_covariate_set_in_words():
+    page = page_of(DECLARED)
+    assert (
+        "the marker adjusted for age (per year), stage (II, III, IV vs I) (age (per year), "
+        "HPV status (positive vs negative) in HNSC; stage group (late vs early), Plasma EBV "
+        "DNA (per copies/mL) in NPC)"
+    ) in page
+    assert "stage_group" not in page
+
+
+def test_table_one_describes_declared_covariates_and_the_treatment():
+    patients = pd.DataFrame(
+        {
+            "cohort": ["a"] * 4,
+            "cancer_type": ["HNSC"] * 4,
+            "age": [50.0, 60.0, 70.0, 80.0],
+            "sex": ["female", "male", "male", "male"],
+            "stage": ["I", "II", "III", "IV"],
+            "stage_group": ["early", "early", "late", "late"],
+            "crp": [1.0, 2.0, 3.0, 4.0],
+            "crp_scale": ["mg/L"] * 4,
+            "crp_below_lod": [False] * 4,
+            "ki67": [np.nan] * 4,
+            "ki67_scale": [None] * 4,
+            "ki67_below_lod": [False] * 4,
+            "dss_time": [10.0, 20.0, 30.0, 40.0],
+            "dss_event": [1, 0, 1, 0],
+            "hpv": ["positive", "negative", None, "positive"],
+            "ebv_dna": [100.0, np.nan, 300.0, 500.0],
+            "treatment": ["control", "tocilizumab", "control", "control"],
+        }
+    )
+    rows = table_one(patients, Study.from_config(DECLARED))
+    rows = rows[rows["cohort"] == "all"].set_index(["variable", "level"])
+    assert rows.loc[("HPV status", "negative"), "value"] == "1 (25%)"
+    assert rows.loc[("HPV status", "positive"), ["value", "missing"]].tolist() == ["2 (50%)", "1"]
+    assert rows.loc[("Plasma EBV DNA, copies/mL", "median (IQR)"), "missing"] == "1"
+    assert rows.loc[("Arm", "control"), "value"] == "3 (75%)"
+    assert rows.loc[("Arm", "tocilizumab"), ["value", "missing"]].tolist() == ["1 (25%)", "0"]
+    hidden = suppress_small_counts(rows.reset_index(), 2).set_index(["variable", "level"])
+    assert hidden.loc[("Arm", "tocilizumab"), "value"] == "<2"
+    assert hidden.loc[("HPV status", "positive"), "value"] == "2 (50%)"

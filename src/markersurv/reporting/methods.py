@@ -7,6 +7,7 @@ from html import escape
 from importlib.metadata import PackageNotFoundError, version
 
 from markersurv.cohort.vocab import Vocabulary
+from markersurv.config.covariates import BUILT_IN, Covariate
 from markersurv.config.settings import AnalysisSettings
 from markersurv.config.study import Marker, Study
 
@@ -79,6 +80,31 @@ def marker_text(study: Study, conversions: dict[str, list[str]]) -> str:
     return " ".join(parts)
 
 
+def covariate_words(covariate: Covariate) -> str:
+    """'age (per year)', 'stage (II, III, IV vs I)', 'HPV status (positive vs negative)':
+    built-in labels in lower case, inside a sentence; declared labels as written."""
+    label = covariate.label.lower() if covariate.id in BUILT_IN else covariate.label
+    if covariate.type == "continuous":
+        return f"{label} (per {covariate.unit or 'unit'})"
+    return f"{label} ({', '.join(covariate.levels[1:])} vs {covariate.reference})"
+
+
+def covariates_text(settings: AnalysisSettings) -> str:
+    """The covariate sets of the adjusted models in words, the cancer types with their own
+    set named after the default one."""
+
+    def words(ids) -> str:
+        declared = settings.covariate_declarations
+        return ", ".join(covariate_words(declared[i]) for i in ids) or "nothing"
+
+    text = words(settings.covariates)
+    own = [
+        f"{words(ids)} in {cancer_type}"
+        for cancer_type, ids in sorted(settings.covariates_by_cancer_type.items())
+    ]
+    return text + (f" ({'; '.join(own)})" if own else "")
+
+
 def doubling_text(study: Study) -> str:
     """The hazard ratio per doubling, for the concentration markers."""
     markers = study.of_kind("concentration")
@@ -107,7 +133,7 @@ def methods_paragraphs(
         "sqrt2": "LOD/sqrt(2)",
         "exclude": "missing (flag kept)",
     }[config["detection_limit_policy"]]
-    covariates = ", ".join(s.covariates) or "none"
+    covariates = covariates_text(s)
     studied = (
         "Markers: "
         + "; ".join(f"{m['label']} ({m['id']})" for m in config["markers"])
@@ -144,7 +170,7 @@ def methods_paragraphs(
         "not converge, or whose log-likelihood fell below the null model's, is reported as not "
         "estimable rather than as numbers. Pooled analyses within a cancer type were "
         "stratified by cohort. Models: the continuous marker (per 1 SD), the median split, "
-        f"the marker adjusted for {covariates}, each clinical covariate alone, "
+        f"the marker adjusted for {covariates}, each covariate alone, "
         + (
             f"the {study.markers[0].label} x {study.markers[1].label} interaction, "
             if len(study.markers) >= 2

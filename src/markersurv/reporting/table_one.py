@@ -62,6 +62,7 @@ def group_rows(data: pd.DataFrame, study: Study) -> list[dict]:
             "missing": str(int(data["stage_group"].isna().sum())),
         }
     )
+    rows += declared_rows(data, study)
     for declared in study.markers:
         marker, name = declared.id, declared.label
         present = data[marker].notna() | data[f"{marker}_below_lod"].astype(bool)
@@ -120,6 +121,40 @@ def group_rows(data: pd.DataFrame, study: Study) -> list[dict]:
     return rows
 
 
+def level_rows(values: pd.Series, name: str, levels: tuple[str, ...]) -> list[dict]:
+    """n (%) of each level, the missing count on the last."""
+    n = len(values)
+    rows = [
+        {"variable": name, "level": level, "value": _share(int((values == level).sum()), n),
+         "missing": ""}
+        for level in levels
+    ]  # fmt: skip
+    rows[-1]["missing"] = str(int(values.isna().sum()))
+    return rows
+
+
+def declared_rows(data: pd.DataFrame, study: Study) -> list[dict]:
+    """The covariates the config declares beyond the built-in ones, and the treatment."""
+    rows = []
+    for covariate in study.added_covariates():
+        values = data[covariate.id]
+        if covariate.type == "categorical":
+            rows += level_rows(values, covariate.label, covariate.levels)
+            continue
+        unit = f", {covariate.unit}" if covariate.unit else ""
+        rows.append(
+            {
+                "variable": f"{covariate.label}{unit}",
+                "level": "median (IQR)",
+                "value": _median_iqr(values.astype(float)),
+                "missing": str(int(values.isna().sum())),
+            }
+        )
+    if study.treatment is not None:
+        rows += level_rows(data["treatment"], study.treatment.label, study.treatment.levels)
+    return rows
+
+
 def table_one(patients: pd.DataFrame, study: Study) -> pd.DataFrame:
     """Tidy Table 1: cancer_type, cohort (or ``all``), variable, level, value, missing."""
     out = []
@@ -142,8 +177,9 @@ COUNT_TEXT = re.compile(r"^(\d+)( \(\d+%\))?$")
 def suppress_small_counts(table: pd.DataFrame, below: int | None) -> pd.DataFrame:
     """Counts under ``below`` (and their percentages) shown as ``<k``, for shareable reports.
 
-    Only count cells change: patient, sex, stage, marker-missing, below-detection-limit and
-    event counts, and every entry of the missing column; medians and IQRs are left alone.
+    Only count cells change: patient counts, every n (%) (sex, stage, the levels of declared
+    covariates and the treatment, events, below the detection limit), marker-missing counts
+    and every entry of the missing column; medians and IQRs are left alone.
 
     >>> t = pd.DataFrame({"variable": ["sex", "age, years"], "level": ["male", "median (IQR)"],
     ...                   "value": ["3 (12%)", "4 (3-5)"], "missing": ["2", "0"]})
@@ -158,8 +194,10 @@ def suppress_small_counts(table: pd.DataFrame, below: int | None) -> pd.DataFram
         match = COUNT_TEXT.match(str(text))
         return f"<{below}" if match and 0 < int(match.group(1)) < below else text
 
-    counts = table["variable"].isin(COUNT_LEVELS) | table["level"].isin(
-        ["events", "below detection limit", "not measured"]
+    counts = (
+        table["variable"].isin(COUNT_LEVELS)
+        | table["level"].isin(["events", "below detection limit", "not measured"])
+        | table["value"].astype(str).str.endswith("%)")
     )
     table.loc[counts, "value"] = table.loc[counts, "value"].map(hide)
     table["missing"] = table["missing"].map(hide)
