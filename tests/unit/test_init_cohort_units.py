@@ -416,3 +416,17 @@ def test_a_draft_with_check_fails_validate_naming_its_line_and_passes_once_answe
     spec.write_text(yaml.safe_dump(drafted, allow_unicode=True, sort_keys=False))
     assert main(["validate", str(spec), *common]) == 0
     assert f"ok: {N} patients" in capsys.readouterr().out
+
+
+def test_a_table_without_an_id_column_asks_for_it(tmp_path):
+    """SYNTHETIC table whose only candidate ids repeat: no column is taken as the id."""
+    frame = pd.DataFrame(
+        {"site": ["A", "B"] * (N // 2), "IL6 (pg/mL)": lognormal(5), **follow_up()}
+    )
+    path = tmp_path / "no_ids.csv"
+    frame.to_csv(path, index=False)
+    result = draft_cohort_spec([path], vocab=VOCAB)
+    assert result.spec["tables"]["no_ids"]["id_column"] == "CHECK"
+    assert (
+        "set the column that identifies each patient" in checks(result)["tables.no_ids.id_column"]
+    )

@@ -127,7 +127,8 @@ def table_node(name: str, table: SniffedTable, path: str, ids: TableIds, extra) 
     if table.wide:
         children.append(Node("feature_column", options["feature_column"]))
     else:
-        children.append(Node("id_column", ids.columns[name], **ids.notes.get(name, {})))
+        column = "CHECK" if name in ids.undecided else ids.columns[name]
+        children.append(Node("id_column", column, **ids.notes.get(name, {})))
     children.append(ids.normalizers.get(name))
     return mapping(name, [*children, *extra])
 

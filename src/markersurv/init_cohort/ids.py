@@ -35,6 +35,7 @@ class TableIds:
     columns: dict[str, str] = field(default_factory=dict)
     notes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     normalizers: dict[str, Node] = field(default_factory=dict)
+    undecided: set[str] = field(default_factory=set)  # tables whose id column is CHECK
 
     def add(self, table: str, kind: str, text: str) -> None:
         self.notes.setdefault(table, {}).setdefault(kind, []).append(text)
@@ -125,19 +126,21 @@ def guess_table_ids(ctx: Context, tables: dict[str, SniffedTable]) -> TableIds:
             continue
         col, why = guess_id_column(ctx.profiles[name])
         if col is None:
+            # The first column stands in while drafting; the spec asks for the real one.
             result.columns[name] = ctx.profiles[name][0].name
+            result.undecided.add(name)
             result.add(
                 name,
                 "checks",
-                "no column looks like a patient id (unique, id-like "
-                "values); the first column is used",
+                "no column looks like a patient id (unique, id-like values): set the column "
+                "that identifies each patient",
             )
         else:
             result.columns[name] = col.name
             result.add(name, "notes", why)
         ctx.used.add((name, result.columns[name]))
         ids[name] = table.frame[result.columns[name]]
-        repeats = conflicting_repeats(table, result.columns[name])
+        repeats = 0 if col is None else conflicting_repeats(table, result.columns[name])
         if repeats:
             fix = (
                 ""
