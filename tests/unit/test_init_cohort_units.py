@@ -300,7 +300,8 @@ def test_two_columns_that_could_be_the_os_time_are_check_with_both_named(tmp_pat
     result = draft(tmp_path, columns)
     assert result.spec["endpoints"]["os"]["time"] == {"column": "CHECK", "unit": "CHECK"}
     check = checks(result)["endpoints.os.time.column"]
-    assert "'OS_days (breast_series)'/'OS_months (breast_series)'" in check
+    assert "'OS_days'/'OS_months' could each be the os time" in check
+    assert "'OS_days': days; 'OS_months': months" in checks(result)["endpoints.os.time.unit"]
 
 
 # -- status codings -------------------------------------------------------------------------------

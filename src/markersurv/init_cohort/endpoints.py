@@ -165,11 +165,16 @@ def undecided(ctx: Context, key: str, cols: list[ColumnProfile], endpoint: str) 
     """A time or status field whose column a person must choose among the candidates."""
     for col in cols:
         ctx.used.add((col.table, col.name))
-    named = quote_values(f"{c.name} ({c.table})" for c in cols)
+    tables = {c.table for c in cols}
+    named = quote_values(
+        c.name if tables == {ctx.primary} else f"{c.table}: {c.name}" for c in cols
+    )
     check = f"columns {named} could each be the {endpoint} {key}: set the column"
     children = [Node("column", PLACEHOLDER, checks=[check])]
     if key == "time":
-        children.append(Node("unit", PLACEHOLDER, checks=["set the unit of the chosen column"]))
+        units = "; ".join(f"{c.name!r}: {time_unit(c)[0]}" for c in cols)
+        then = f"set the unit of the chosen column (from its name or range: {units})"
+        children.append(Node("unit", PLACEHOLDER, checks=[then]))
     return mapping(key, children)
 
 
