@@ -431,3 +431,14 @@ def test_a_table_without_an_id_column_asks_for_it(tmp_path):
     assert (
         "set the column that identifies each patient" in checks(result)["tables.no_ids.id_column"]
     )
+
+
+def test_cells_written_another_way_are_never_declared_missing(tmp_path, capsys):
+    """SYNTHETIC IL-6 with a word, a value above the assay's range and a decimal comma."""
+    cells = [f"{v:.2f}" for v in lognormal(5)]
+    cells[3], cells[7], cells[11] = "haemolysed", ">500", "2,5"
+    result = draft(tmp_path, {"IL6 (pg/mL)": cells, **follow_up()})
+    assert result.spec["tables"]["breast_series"]["missing_tokens"] == ["haemolysed"]
+    text = " ".join(c for p, c in result.checks if p.endswith("missing_tokens"))
+    assert "'>500' in markers.il6 is not a number as written" in text
+    assert "'2,5' in markers.il6 is not a number as written" in text

@@ -134,9 +134,12 @@ def table_node(name: str, table: SniffedTable, path: str, ids: TableIds, extra) 
 
 
 def missing_node(seen: dict[str, list[str]], unreadable: dict[str, str]) -> list[Node]:
-    """The table's missing tokens: those recognised, and unreadable cells of numeric fields."""
+    """The table's missing tokens: those recognised, and words in numeric fields. A cell with
+    digits ('>500', '2,5') is a value written another way, never declared missing: validate
+    stops on it until the data or the spec say what it is."""
     if not seen and not unreadable:
         return []
+    words = {t: path for t, path in unreadable.items() if not re.search(r"\d", t)}
     notes = [
         f"guessed: {token!r} in {quote_values(columns, 4)} means missing"
         for token, columns in seen.items()
@@ -144,9 +147,17 @@ def missing_node(seen: dict[str, list[str]], unreadable: dict[str, str]) -> list
     checks = [
         f"{token!r} in {path} is not a number and is declared missing here: map it or "
         "correct the data if it means something else"
-        for token, path in unreadable.items()
+        for token, path in words.items()
     ]
-    return [Node("missing_tokens", [*seen, *unreadable], notes=notes, checks=checks)]
+    checks += [
+        f"{token!r} in {path} is not a number as written (a value above a limit, another "
+        "decimal mark?): correct the data, or add it here if it means missing"
+        for token, path in unreadable.items()
+        if token not in words
+    ]
+    if not seen and not words:
+        return [remark("missing_tokens", checks=checks)]
+    return [Node("missing_tokens", [*seen, *words], notes=notes, checks=checks)]
 
 
 def numeric_fields(nodes: list[Node], primary: str) -> list[tuple[str, str, str]]:
