@@ -442,3 +442,17 @@ def test_cells_written_another_way_are_never_declared_missing(tmp_path, capsys):
     text = " ".join(c for p, c in result.checks if p.endswith("missing_tokens"))
     assert "'>500' in markers.il6 is not a number as written" in text
     assert "'2,5' in markers.il6 is not a number as written" in text
+
+
+def test_each_column_goes_to_the_marker_it_names_most_fully(tmp_path):
+    """SYNTHETIC cohort with serum IL-6 and tumour IL6 mRNA, declared as two markers."""
+    markers = (
+        Marker("il6", "IL-6", "concentration", "serum", "pg/mL"),
+        Marker("il6_mrna", "IL6 mRNA", "expression", "tumour tissue", "log2"),
+    )
+    columns = {"IL6_mRNA": log2_expression(), "IL-6 (pg/mL)": lognormal(5), **follow_up()}
+    result = draft(tmp_path, columns, markers=markers)
+    assert result.spec["markers"] == {
+        "il6": {"column": "IL-6 (pg/mL)", "unit": "pg/mL"},
+        "il6_mrna": {"column": "IL6_mRNA", "unit": "CHECK"},  # no vocabulary entry
+    }

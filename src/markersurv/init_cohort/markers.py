@@ -54,15 +54,28 @@ def aliases_of(marker: Marker) -> set[str]:
     return {a for a in found if len(a) >= 2}
 
 
-def spells(tokens: tuple[str, ...], aliases: set[str]) -> bool:
-    """True when a run of consecutive words, joined, is one of the aliases (and the next
-    word does not make it another molecule)."""
+def spelt_length(tokens: tuple[str, ...], aliases: set[str]) -> int:
+    """Letters of the longest alias a run of consecutive words spells (0 for none); a run
+    the next word makes another molecule (IL-6 receptor) does not count."""
+    longest = 0
     for size in (1, 2, 3, 4):
         for i in range(len(tokens) - size + 1):
             after = tokens[i + size] if i + size < len(tokens) else ""
-            if "".join(tokens[i : i + size]) in aliases and after not in NOT_THE_MARKER:
-                return True
-    return False
+            run = "".join(tokens[i : i + size])
+            if run in aliases and after not in NOT_THE_MARKER:
+                longest = max(longest, len(run))
+    return longest
+
+
+def spells(tokens: tuple[str, ...], aliases: set[str]) -> bool:
+    return spelt_length(tokens, aliases) > 0
+
+
+def claimed_by_other(marker: Marker, col: ColumnProfile, markers) -> bool:
+    """True when another declared marker's name is a longer part of the header
+    (``IL6_mRNA`` is ``il6_mrna``'s, not ``il6``'s)."""
+    own = spelt_length(col.tokens, aliases_of(marker))
+    return any(spelt_length(col.tokens, aliases_of(m)) > own for m in markers if m.id != marker.id)
 
 
 def match_strength(marker: Marker, col: ColumnProfile) -> float:
@@ -198,14 +211,14 @@ def table_source(ctx: Context, marker: Marker, scored, sniffed) -> Node:
     return node
 
 
-def guess_marker(ctx: Context, marker: Marker, sniffed: dict) -> Node | None:
+def guess_marker(ctx: Context, marker: Marker, sniffed: dict, markers=()) -> Node | None:
     """One marker's source, or its sources (one per table), first non-missing wins."""
     wide = {name for name, t in sniffed.items() if t.wide}
     by_table: dict[str, list] = {}
     for col in ctx.columns():
         strength = match_strength(marker, col)
         named = col.table not in wide or spells(col.tokens, aliases_of(marker))
-        if strength > 0 and named:
+        if strength > 0 and named and not claimed_by_other(marker, col, markers):
             by_table.setdefault(col.table, []).append((strength, col))
     sources = [table_source(ctx, marker, scored, sniffed) for scored in by_table.values()]
     if len(sources) <= 1:
@@ -218,7 +231,7 @@ def guess_marker(ctx: Context, marker: Marker, sniffed: dict) -> Node | None:
 
 def guess_markers(ctx: Context, sniffed: dict, markers=DEFAULT_MARKERS) -> list[Node]:
     """Sources of the declared markers; a ``CHECK`` entry when the header names none."""
-    nodes = [n for m in markers if (n := guess_marker(ctx, m, sniffed)) is not None]
+    nodes = [n for m in markers if (n := guess_marker(ctx, m, sniffed, markers)) is not None]
     if nodes:
         return nodes
     first = markers[0]
