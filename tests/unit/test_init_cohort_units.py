@@ -350,14 +350,20 @@ def test_cells_of_identifier_columns_never_reach_the_draft(tmp_path):
         "contact": mails,
         "referring": names,
         "notes": ["call +44 20 7946 0958" if i % 5 == 0 else "" for i in range(N)],
+        "Patient name": ["[Withheld]" if i % 4 else "Nobody Known" for i in range(N)],
         "IL6 (pg/mL)": lognormal(5),
         "os_months": np.linspace(1, 90, N).round(1),
         "status": [["x1", "x2", "unknown"][i % 3] for i in range(N)],
     }
     result = draft(tmp_path, columns)
-    for cells in (mails, names, ["0958", "7946"]):
+    for cells in (mails, names, ["0958", "7946", "Withheld", "Nobody"]):
         assert not any(cell in result.text for cell in cells)
-    assert result.spec["identifiers"] == {"contact": "drop", "referring": "drop", "notes": "drop"}
+    assert result.spec["identifiers"] == {
+        "contact": "drop",
+        "referring": "drop",
+        "notes": "drop",
+        "Patient name": "drop",
+    }
 
 
 # -- the draft and validate end to end ------------------------------------------------------------

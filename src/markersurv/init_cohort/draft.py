@@ -238,13 +238,18 @@ def guess_fields(ctx: Context, tables: dict[str, SniffedTable], declared) -> lis
 
 
 def profiled(tables: dict[str, SniffedTable], hidden: dict[str, dict[str, str]]):
-    """Missing tokens and column profiles of each table; columns of identifiers are left out
-    of the search for missing tokens, so none of their cells is quoted."""
+    """Missing tokens and column profiles of each table; columns of identifiers (by content
+    or by name) are left out of the search for missing tokens, so none of their cells is
+    quoted."""
     known = {t.lower() for t in DEFAULT_MISSING_TOKENS}
     missing, profiles = {}, {}
     for name, table in tables.items():
         texts = cell_texts(table.frame)
-        searched = {c: t for c, t in texts.items() if c not in hidden.get(name, {})}
+        searched = {
+            c: t
+            for c, t in texts.items()
+            if c not in hidden.get(name, {}) and not looks_like_identifier(c)
+        }
         missing[name] = missing_tokens_in(searched, known)
         options = table.options
         profiles[name] = profiles_of(
