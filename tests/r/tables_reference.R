@@ -16,8 +16,9 @@
 # Output: one JSON object holding each table as an object of columns; doubles travel as
 # "%.17g" strings (jsonlite keeps at most 15 significant digits), "NA" where R has no value.
 #
-# The semantics follow DESIGN.md's analysis unit: the population of an analysis is the
-# patients with the marker and the endpoint; cohort "all" pools the cohorts (Cox and
+# The semantics follow DESIGN.md's analysis unit: the population of a marker's analyses is
+# the patients with the marker and the endpoint (the clinical models are also fitted on
+# every patient with the endpoint, as marker "none"); cohort "all" pools the cohorts (Cox and
 # log-rank stratified by cohort when there are several) and each cohort is analysed alone;
 # marker groups are formed within each cohort (and marker scale): median split with values
 # equal to the median low, tertiles/quartiles by quantile type 7 with a value equal to a
@@ -479,6 +480,19 @@ for (cancer_type in cancer_types) {
                        ds$data, ds$stratum, marker, endpoint, cutpoints)
       }
     }
+    # The clinical models on every patient with the endpoint, marker or not.
+    for (ds in datasets(with_endpoint)) {
+      keys <- list(cancer_type = cancer_type, cohort = ds$cohort, endpoint = endpoint,
+                   marker = "none")
+      tm <- ds$data[[tm_col]]
+      ev <- ds$data[[ev_col]]
+      for (name in covariates_of(cancer_type)) {
+        block <- covariate_block(ds$data, name)
+        usable <- usable_block(block, name)
+        X <- if (length(usable) > 0) block[usable] else block
+        fit_model(keys, "clinical", "none", tm, ev, X, names(X), ds$stratum)
+      }
+    }
     if (length(markers) >= 2) {
       both <- with_endpoint[!is.na(with_endpoint[[markers[1]]]) &
                               !is.na(with_endpoint[[markers[2]]]), ]
@@ -556,7 +570,8 @@ for (model in names(pooled_models)) {
 marker_z <- paste0(cox$marker, "_z")
 cox$family <- ifelse(
   cox$cohort != "all", NA_character_,
-  ifelse(cox$model == "clinical", paste0("clinical:", cox$term),
+  ifelse(cox$model == "clinical",
+         paste0("clinical:", cox$term, ifelse(cox$marker == "none", ":followup", "")),
   ifelse(cox$model %in% c("continuous", "adjusted") & cox$term == marker_z, cox$model,
   ifelse(cox$model == "dichotomized" & cox$term == paste0(cox$marker, "_high"),
          paste0("dichotomized:", cox$cut_method),

@@ -536,3 +536,23 @@ def test_declared_covariate_sets_reach_their_cancer_types(declared_dataset):
     assert "grade G1 as reference (no patient at G2)" in notes["demo_brca_b"]
     brca_b = adjusted[(adjusted["cohort"] == "demo_brca_b") & (adjusted["marker"] == "il6")]
     assert set(brca_b["term"]) == {"il6_z", "age", "grade:G3"}
+
+
+def test_clinical_models_are_fitted_on_every_patient_with_follow_up(analysed):
+    """marker none: the clinical models on every patient with the endpoint, a population
+    that holds each marker's subset; they form their own q-value families."""
+    cox = analysed.tables["cox"]
+    clinical = cox[(cox["model"] == "clinical") & (cox["cohort"] == "all")]
+    keys = ["cancer_type", "endpoint", "term"]
+    everyone = clinical[clinical["marker"] == "none"].set_index(keys)["n"]
+    for marker in analysed.dataset.settings.markers:
+        subset = clinical[clinical["marker"] == marker].set_index(keys)["n"]
+        assert (subset <= everyone.reindex(subset.index)).all(), marker
+    patients = analysed.dataset.patients
+    markers = list(analysed.dataset.settings.markers)
+    largest_subset = clinical[clinical["marker"] != "none"].groupby(keys)["n"].max()
+    if patients[markers].isna().all(axis=1).any():
+        # Patients without any marker are in the follow-up population only.
+        assert (everyone.reindex(largest_subset.index) > largest_subset).any()
+    families = clinical.loc[clinical["marker"] == "none", "family"]
+    assert families.str.fullmatch(r"clinical:.+:followup").all()

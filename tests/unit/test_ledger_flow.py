@@ -51,7 +51,7 @@ def every_reason_cohort(tmp_path, cohort="c1"):
         ["", "BRCA", "5", "2020-01-01", "", "2020-02-01"],  # missing_id
         ["P3", "", "10", "2020-01-01", "", "2020-06-01"],  # missing_cancer_type
         ["P4", "BRCA", "10", "2020-06-01", "2020-01-01", ""],  # impossible_date_sequence
-        ["P5", "LUAD", "", "2020-01-01", "", "2020-06-01"],  # no_marker_value
+        ["P5", "LUAD", "", "2020-01-01", "", "2020-06-01"],  # included, without a marker
         ["P6", "LUAD", "20", "2020-01-01", "", ""],  # no_follow_up
         ["P7", "BRCA", "30", "2020-01-01", "", "2020-03-01"],  # included
     ]
@@ -80,7 +80,6 @@ def test_every_row_in_exactly_one_place(tmp_path):
         ("clinical", "6"): "missing_id",
         ("clinical", "7"): "missing_cancer_type",
         ("clinical", "8"): "impossible_date_sequence",
-        ("clinical", "9"): "no_marker_value",
         ("clinical", "10"): "no_follow_up",
         ("assay", "4"): "replicate_merged",
         ("assay", "5"): "sample_type_excluded",
@@ -88,7 +87,8 @@ def test_every_row_in_exactly_one_place(tmp_path):
         ("assay", "7"): "blank_row",
         ("assay", "8"): "missing_id",
     }
-    assert len(result.patients) == 3
+    assert len(result.patients) == 4
+    assert result.patients[["il6", "pstat3"]].isna().all(axis=1).sum() == 1  # P5
     # included assay rows (2, 3, 9) join distinct primary patients: P1, P2 and P6
     assert result.flow["tables"]["assay"]["included"] == 3
 
@@ -97,13 +97,9 @@ def test_flow_per_cancer_type(tmp_path):
     flow = every_reason_cohort(tmp_path).flow
     by_type = flow["by_cancer_type"]
     assert set(by_type) == {"BRCA", "LUAD", "unknown"}
-    assert by_type["BRCA"]["included"] == 2 and by_type["LUAD"]["included"] == 1
+    assert by_type["BRCA"]["included"] == 2 and by_type["LUAD"]["included"] == 2
     assert by_type["BRCA"]["excluded"] == {"impossible_date_sequence": 1}
-    assert by_type["LUAD"]["excluded"] == {
-        "duplicate_row": 1,
-        "no_follow_up": 1,
-        "no_marker_value": 1,
-    }
+    assert by_type["LUAD"]["excluded"] == {"duplicate_row": 1, "no_follow_up": 1}
     assert by_type["unknown"]["excluded"] == {
         "blank_row": 1,
         "missing_cancer_type": 1,
@@ -147,8 +143,8 @@ def test_merged_flow_totals_equal_the_merged_tables(tmp_path):
     patients = merge_patients([a.patients, b.patients])
     exclusions = merge_exclusions([a.exclusions, b.exclusions])
     flow = merge_flow([b.flow, a.flow], ["il6", "pstat3"], ["os", "pfs"])
-    assert flow["patients"] == len(patients) == 6
-    assert flow["excluded"] == len(exclusions) == 24
+    assert flow["patients"] == len(patients) == 8
+    assert flow["excluded"] == len(exclusions) == 22
     assert flow["records"] == 36
     assert [c["cohort"] for c in flow["cohorts"]] == ["a", "b"]
     assert flow["by_cancer_type"]["BRCA"]["included"] == 4

@@ -211,7 +211,7 @@ def test_last_row_with_only_an_id_is_accounted_for(tmp_path):
     them so); the patient then has no values and is accounted for in the ledger."""
     (tmp_path / "clinical.csv").write_text("pid,il6,os_days,os_status\nP1,2,3,1\nP2\n")
     result = harmonize_path(write_spec(tmp_path, spec_for("clinical.csv")))
-    assert result.exclusions[["source_row", "reason"]].values.tolist() == [["3", "no_marker_value"]]
+    assert result.exclusions[["source_row", "reason"]].values.tolist() == [["3", "no_follow_up"]]
     check_ledger(result, {"clinical": 2})
 
 

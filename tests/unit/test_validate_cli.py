@@ -51,7 +51,8 @@ def test_valid_spec_exits_zero_with_a_summary(tmp_path, capsys):
     )
     assert run_validate(tmp_path, spec_path) == 0
     out = capsys.readouterr().out
-    assert "ok: 1 patients" in out and "'duplicate_row': 1" in out and "'no_marker_value': 1" in out
+    # P2 has follow-up without IL-6: a patient, whose marker is missing
+    assert "ok: 2 patients" in out and "excluded {'duplicate_row': 1}" in out
 
 
 def test_headers_only_does_not_read_values(tmp_path, capsys):
@@ -182,9 +183,9 @@ def test_header_only_table_is_invalid_not_zero_patients(tmp_path, capsys):
 
 def test_every_record_excluded_is_invalid(tmp_path, capsys):
     spec_path = write_cohort(
-        tmp_path, placeholder_spec(), clinical(["P1", "", "10", "1"], ["P2", "2", "", ""])
+        tmp_path, placeholder_spec(), clinical(["P1", "", "10", ""], ["P2", "2", "", ""])
     )
     assert run_validate(tmp_path, spec_path) == 1
     err = capsys.readouterr().err
     assert "no patient is left" in err
-    assert "'no_follow_up': 1" in err and "'no_marker_value': 1" in err
+    assert "'no_follow_up': 2" in err

@@ -1,9 +1,10 @@
 """Every analysis of one cancer type: pooled over its cohorts (``cohort = all``, Cox
 stratified by cohort) and for each cohort alone, for every marker and endpoint.
 
-The population of an analysis is the patients with the marker and the endpoint; marker groups
-(median, tertiles, quartiles, fixed and optimal cutpoints) are formed within each cohort of
-that population.
+The population of a marker's analyses is the patients with the marker and the endpoint;
+marker groups (median, tertiles, quartiles, fixed and optimal cutpoints) are formed within
+each cohort of that population. The clinical models are fitted on that population and also
+on every patient with the endpoint (``marker = none``), so that the two can be compared.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandas as pd
 from markersurv.analysis import cutpoints as cut
 from markersurv.analysis.added_value import added_value_row
 from markersurv.analysis.covariates import (
+    Design,
     covariate_design,
     imputable,
     usable_columns,
@@ -24,8 +26,9 @@ from markersurv.analysis.covariates import (
 from markersurv.analysis.cox_models import fit_model, lr_statistic, rcs_basis, with_note
 from markersurv.analysis.groups import LABELS, joint_groups, joint_labels, marker_groups
 from markersurv.analysis.imputation import imputed_adjusted_rows
-from markersurv.analysis.pooling import pooled_within_types
+from markersurv.analysis.pooling import NO_MARKER, pooled_within_types
 from markersurv.analysis.survival_tables import km_rows, logrank_rows
+from markersurv.config.covariates import Covariate
 from markersurv.config.settings import AnalysisSettings
 from markersurv.stats.smooth import residual_smooth
 from markersurv.stats.zph import CoxZph
@@ -92,6 +95,14 @@ def analyse_cancer_type(
                 {"cancer_type": cancer_type, "endpoint": endpoint, "marker": marker},
                 optimal.scan_rows,
             )
+        for cohort, data, strata in datasets(with_endpoint):
+            keys = {
+                "cancer_type": cancer_type,
+                "cohort": cohort,
+                "endpoint": endpoint,
+                "marker": NO_MARKER,
+            }
+            followup_models(tables, keys, data, strata, settings)
         if len(settings.markers) >= 2:
             first, second = settings.markers[:2]
             both = with_endpoint[with_endpoint[first].notna() & with_endpoint[second].notna()]
@@ -216,6 +227,38 @@ def analyse_marker(
     spline_rows(tables, keys, time, event, z, strata, settings)
 
 
+def clinical_models(
+    tables: Tables,
+    keys: dict,
+    time: np.ndarray,
+    event: np.ndarray,
+    design: Design,
+    covariates: tuple[Covariate, ...],
+    strata,
+    settings: AnalysisSettings,
+) -> None:
+    """Each covariate alone (model ``clinical``), on the patients of ``design``."""
+    for covariate in covariates:
+        columns = design.columns[covariate.id]
+        usable, _ = usable_columns(columns, covariate)
+        x = columns[usable] if usable else columns
+        outcome = fit_model("clinical", time, event, x, strata, settings)
+        tables.add("cox", keys, outcome.rows)
+        tables.add("ph", keys, outcome.ph_rows)
+
+
+def followup_models(
+    tables: Tables, keys: dict, data: pd.DataFrame, strata, settings: AnalysisSettings
+) -> None:
+    """The clinical models on every patient with follow-up for the endpoint, whether or not
+    a marker was measured (``marker = none``): the population a marker's subset is compared
+    with, and the one whole-registry clinical hazard ratios are published for."""
+    covariates = settings.covariates_of(keys["cancer_type"])
+    time, event = arrays(data, keys["endpoint"])
+    design = covariate_design(data, covariates)
+    clinical_models(tables, keys, time, event, design, covariates, strata, settings)
+
+
 def covariate_models(
     tables: Tables,
     keys: dict,
@@ -231,13 +274,7 @@ def covariate_models(
     out of the adjusted model with a note."""
     covariates = settings.covariates_of(keys["cancer_type"])
     design = covariate_design(data, covariates)
-    for covariate in covariates:
-        columns = design.columns[covariate.id]
-        usable, _ = usable_columns(columns, covariate)
-        x = columns[usable] if usable else columns
-        outcome = fit_model("clinical", time, event, x, strata, settings)
-        tables.add("cox", keys, outcome.rows)
-        tables.add("ph", keys, outcome.ph_rows)
+    clinical_models(tables, keys, time, event, design, covariates, strata, settings)
     kept, left_out = usable_covariates(design, covariates)
     adjusted_x = pd.concat([z, design.frame()[kept]], axis=1)
     if settings.missing_covariates == "multiple_imputation":

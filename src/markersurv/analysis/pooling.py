@@ -20,6 +20,8 @@ from markersurv.stats.meta import Method, Test, random_effects
 from markersurv.stats.multiplicity import benjamini_hochberg
 
 LEADING = ["cancer_type", "cohort", "endpoint", "marker"]
+# The marker key of the models fitted on every patient with follow-up, without a marker.
+NO_MARKER = "none"
 POOLED_MODELS = {"continuous": "none", "dichotomized": "median", "adjusted": "none"}
 POOLED_COLUMNS = [
     "cancer_type",
@@ -61,7 +63,9 @@ def cox_family(row) -> str | None:
         return None
     model, term, marker = row.model, row.term, row.marker
     if model == "clinical":
-        return f"clinical:{term}"
+        # On every patient with follow-up (marker none) or on a marker's subset: different
+        # populations, so different families.
+        return f"clinical:{term}:followup" if marker == NO_MARKER else f"clinical:{term}"
     if model in ("continuous", "adjusted") and term == f"{marker}_z":
         return model
     if model == "dichotomized" and term == f"{marker}_high":

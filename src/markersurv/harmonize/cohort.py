@@ -3,7 +3,8 @@
 The order of steps fixes which reason a record is excluded for: blank rows, blank ids,
 sample types, duplicates and replicates (per table, :mod:`~markersurv.harmonize.records`),
 patients absent from the primary table, then per patient a missing cancer type, impossible
-date sequences, no marker value and no follow-up. Fields are parsed by
+date sequences and no follow-up (a patient without any marker value stays in the patient
+table: its markers are missing values, not a reason for exclusion). Fields are parsed by
 :mod:`~markersurv.harmonize.field_parsing`, endpoints from dates derived by
 :mod:`~markersurv.harmonize.endpoints`. Anything that cannot be harmonized without guessing
 stops the cohort with a :class:`~markersurv.errors.HarmonizationError` naming cohort, file,
@@ -225,8 +226,10 @@ class CohortHarmonizer:
     def exclude_patients(
         self, data: pd.DataFrame, impossible: np.ndarray, primary_frame: pd.DataFrame
     ) -> pd.DataFrame:
-        """Patients without a cancer type, with impossible dates, without a marker value or
-        without follow-up go to the ledger, for the first of these reasons."""
+        """Patients without a cancer type, with impossible dates or without follow-up go to
+        the ledger, for the first of these reasons. A patient without a marker value stays:
+        the clinical models use every patient with follow-up, and each marker's analyses
+        the patients with that marker."""
         settings, primary = self.settings, self.spec.primary
         ids = data[ID]
         primary_rows = primary_frame.set_index(REC)
@@ -234,13 +237,6 @@ class CohortHarmonizer:
         steps = [
             ("missing_cancer_type", data["cancer_type"].isna().to_numpy(), "cancer type missing"),
             ("impossible_date_sequence", impossible, "a date before the diagnosis date"),
-            (
-                "no_marker_value",
-                ~np.column_stack(
-                    [data[m].notna() | data[f"{m}_below_lod"] for m in settings.markers]
-                ).any(axis=1),
-                "none of " + ", ".join(settings.markers) + " measured",
-            ),
             (
                 "no_follow_up",
                 ~np.column_stack(

@@ -22,7 +22,6 @@ REASONS = {
     "not_in_primary_table": "patient absent from the cohort's primary (clinical) table",
     "missing_cancer_type": "cancer type missing",
     "impossible_date_sequence": "an event or last contact dated before diagnosis",
-    "no_marker_value": "no marker value measured",
     "no_follow_up": "no endpoint with both time and status",
 }
 EXCLUSION_COLUMNS = [

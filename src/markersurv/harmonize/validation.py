@@ -271,7 +271,7 @@ def validate_spec(
                 Problem(
                     "no patient is left after harmonization",
                     Location(cohort=spec.id, file=spec_path),
-                    expected="at least one patient with a marker value and follow-up",
+                    expected="at least one patient with follow-up",
                     found=f"every record excluded: {excluded}",
                     hint="Check the columns the spec maps and the exclusion reasons",
                 )
