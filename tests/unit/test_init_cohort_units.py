@@ -462,3 +462,15 @@ def test_each_column_goes_to_the_marker_it_names_most_fully(tmp_path):
         "il6": {"column": "IL-6 (pg/mL)", "unit": "pg/mL"},
         "il6_mrna": {"column": "IL6_mRNA", "unit": "CHECK"},  # no vocabulary entry
     }
+
+
+def test_a_comma_that_may_group_thousands_or_mark_decimals_is_check(tmp_path):
+    """SYNTHETIC semicolon export whose numbers all read as 1,234: 1234 or 1.234."""
+    lines = ["pid;IL6 (pg/mL);os_months;os_status"]
+    lines += [f"P{i};{i % 3 + 1},{100 + 7 * i};{3 * i + 1};{i % 2}" for i in range(N)]
+    path = tmp_path / "comma.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = draft_cohort_spec([path], vocab=VOCAB)
+    assert result.spec["tables"]["comma"]["thousands"] == "CHECK"
+    assert "decimal: ','" in checks(result)["tables.comma.thousands"]
+    assert "2,107" not in result.text  # no cell is quoted

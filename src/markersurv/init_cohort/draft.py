@@ -121,7 +121,8 @@ def table_node(name: str, table: SniffedTable, path: str, ids: TableIds, extra) 
     for key in OPTION_ORDER:
         notes, checks = table.notes.get(key, []), table.checks.get(key, [])
         if key in options:
-            children.append(Node(key, options[key], notes=notes, checks=checks))
+            value = "CHECK" if key in table.undecided else options[key]
+            children.append(Node(key, value, notes=notes, checks=checks))
         elif checks:
             children.append(remark(key, checks=checks))
     if table.wide:

@@ -54,6 +54,7 @@ class SniffedTable:
     tcga: bool = False  # wide table whose sample ids are TCGA barcodes
     notes: dict[str, list[str]] = field(default_factory=dict)
     checks: dict[str, list[str]] = field(default_factory=dict)
+    undecided: set[str] = field(default_factory=set)  # options the spec writes as CHECK
 
     @property
     def wide(self) -> bool:
@@ -237,12 +238,14 @@ def sniff_decimal(frame: pd.DataFrame, table: SniffedTable) -> None:
             table.options["thousands"] = "."
             table.note("thousands", "guessed: numbers such as '1.234,5' group thousands by dots")
     elif ambiguous and not dot:
+        # Read with thousands while drafting; the spec asks which it is.
         table.options["thousands"] = ","
+        table.undecided.add("thousands")
         table.check(
             "thousands",
-            f"{ambiguous} numbers such as "
-            f"{cells[cells.str.match(COMMA_AMBIGUOUS)].iloc[0]!r} may use a comma for "
-            "thousands (assumed) or as the decimal mark (then set decimal: ',' instead)",
+            f"{ambiguous} numbers are written like 1,234 with no other decimal mark: set "
+            "`thousands: ','` if the comma groups thousands, or remove this key and set "
+            "`decimal: ','` if it is the decimal mark",
         )
     elif cells.str.match(COMMA_GROUPED).any():
         table.options["thousands"] = ","
