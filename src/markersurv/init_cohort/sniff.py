@@ -231,8 +231,7 @@ def sniff_decimal(frame: pd.DataFrame, table: SniffedTable) -> None:
         table.options["decimal"] = ","
         table.note(
             "decimal",
-            f"guessed: {comma} numbers written with a decimal comma (e.g. "
-            f"{cells[cells.str.match(COMMA_DECIMAL)].iloc[0]!r})",
+            f"guessed: {comma} numbers written with a decimal comma (like 12,5)",
         )
         if cells.str.match(DOT_GROUPED).any():
             table.options["thousands"] = "."
