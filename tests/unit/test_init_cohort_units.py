@@ -149,6 +149,10 @@ def test_unsigned_log2_values_need_the_header_or_the_kind(tmp_path):
     # 2-14 with decimals under a bare name, the marker a concentration: no unit fits them.
     result = draft(tmp_path, {"IL6": log2_expression(shift=8.0), **follow_up()})
     assert result.spec["markers"]["il6"]["unit"] == "CHECK"
+    # A log header on a marker the config declares a concentration is not an mRNA ratio.
+    result = draft(tmp_path, values)
+    assert result.spec["markers"]["il6"] == {"column": "IL6 log2", "unit": "CHECK"}
+    assert "declares 'il6' a concentration" in checks(result)["markers.il6.unit"]
 
 
 # -- tissue scores --------------------------------------------------------------------------------

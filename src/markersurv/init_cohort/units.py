@@ -232,6 +232,13 @@ def decide_scale(vocab: Vocabulary, marker: Marker, col: ColumnProfile) -> Decis
         )
     if "log" in header.words:
         logs = [s for s in fits if is_log(s)]
+        if marker.kind == "concentration":
+            check = (
+                f"the header says log, but the config declares {marker.id!r} a concentration "
+                f"and {names(logs)} is not one: give the values unlogged with their unit, or "
+                "check the marker the study analyses"
+            )
+            return Decision(PLACEHOLDER, [], [check])
         if len(logs) == 1:
             note = f"guessed: {logs[0].name}: the header says log and {span} fit it"
             return Decision(logs[0].name, [note], [])
