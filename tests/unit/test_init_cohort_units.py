@@ -21,6 +21,7 @@ from markersurv.cohort.vocab import Vocabulary
 from markersurv.config.schema import schema_problems
 from markersurv.config.study import Marker
 from markersurv.harmonize.placeholders import is_placeholder_schema_problem, placeholder_paths
+from markersurv.harmonize.validation import validate_spec
 from markersurv.init_cohort.draft import Draft, declared_markers, draft_cohort_spec
 from markersurv.init_cohort.units import written_unit
 
@@ -478,3 +479,35 @@ def test_a_comma_that_may_group_thousands_or_mark_decimals_is_check(tmp_path):
     assert result.spec["tables"]["comma"]["thousands"] == "CHECK"
     assert "decimal: ','" in checks(result)["tables.comma.thousands"]
     assert "2,107" not in result.text  # no cell is quoted
+
+
+def test_a_breast_microarray_set_needs_at_most_two_edits(tmp_path):
+    """SYNTHETIC breast cancer microarray set: IL6 mRNA on a log2 scale, relapse-free and
+    overall survival, exported as TSV with messy headers."""
+    rng = np.random.default_rng(12)
+    columns = {
+        "Age (yrs)": rng.integers(30, 80, N),
+        "ER status": ["pos" if i % 3 else "neg" for i in range(N)],
+        "IL6 expression (log2)": log2_expression(seed=13),
+        "RFS time (months)": np.round(rng.uniform(1, 150, N), 1),
+        "RFS event": [i % 2 for i in range(N)],
+        "OS time (months)": np.round(rng.uniform(1, 150, N), 1),
+        "OS event": [(i + 1) % 2 for i in range(N)],
+    }
+    result = draft(tmp_path, columns, name="breast_cancer_set.tsv", markers=(IL6_EXPRESSION,))
+    spec = result.spec
+    assert spec["markers"] == {"il6": {"column": "IL6 expression (log2)", "unit": "log2_ratio"}}
+    assert spec["cancer_type"] == {"constant": "BRCA"}
+    assert spec["endpoints"]["os"]["time"] == {"column": "OS time (months)", "unit": "months"}
+    assert spec["endpoints"]["rfs"]["event"] == {"column": "RFS event"}
+    assert placeholder_paths(spec) == ["provenance"]
+    spec["provenance"] = "SYNTHETIC data written by the test"
+    path = tmp_path / "breast.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    config = {
+        "markers": [{"id": "il6", "label": "IL-6", "kind": "expression"}],
+        "endpoints": [{"id": "os", "label": "OS"}, {"id": "rfs", "label": "RFS"}],
+        "data_dirs": {"data": str(tmp_path)},
+        "vocabulary_dir": str(VOCAB_DIR),
+    }
+    assert validate_spec(str(path), config)["patients"] == N
