@@ -196,14 +196,14 @@ def test_a_declared_marker_outside_the_vocabulary_keeps_its_header_unit(tmp_path
     result = draft(
         tmp_path,
         {"CD8 density (cells/mm²)": density, "Ki67": density / 10, **follow_up()},
-        name="liver_cohort.csv",
+        name="liver_cancer_cohort.csv",
         markers=(LIVER,),
     )
     assert result.spec["markers"] == {
         "cd8_density": {"column": "CD8 density (cells/mm²)", "scale": "cells/mm²"}
     }
     assert "marker_scales.yaml" in checks(result)["markers.cd8_density.scale"]
-    assert result.spec["cancer_type"] == {"constant": "CHECK"} or "cancer_type" in checks(result)
+    assert result.spec["cancer_type"] == {"constant": "LIHC"}
 
 
 def test_serum_m_spike_with_death_and_progression(tmp_path):
