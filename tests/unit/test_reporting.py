@@ -10,6 +10,7 @@ import pandas as pd
 from markersurv.config.settings import AnalysisSettings
 from markersurv.config.study import Study
 from markersurv.reporting.cautions import cautions
+from markersurv.reporting.marker_subsets import clinical_in_both, subset_characteristics
 from markersurv.reporting.narrative import frame_html, narrative_html
 from markersurv.reporting.remark import ITEMS, remark_html
 from markersurv.reporting.table_one import suppress_small_counts, table_one
@@ -240,3 +241,61 @@ def test_table_one_describes_declared_covariates_and_the_treatment():
     hidden = suppress_small_counts(rows.reset_index(), 2).set_index(["variable", "level"])
     assert hidden.loc[("Arm", "tocilizumab"), "value"] == "<2"
     assert hidden.loc[("HPV status", "positive"), "value"] == "2 (50%)"
+
+
+def test_patients_with_and_without_a_marker_are_compared_side_by_side():
+    patients = pd.DataFrame(
+        {
+            "cohort": ["a"] * 4,
+            "cancer_type": ["BRCA"] * 4,
+            "age": [40.0, 50.0, 60.0, 70.0],
+            "sex": ["female"] * 4,
+            "stage": ["I", "II", "III", "IV"],
+            "stage_group": ["early", "early", "late", "late"],
+            "il6": [1.0, 2.0, np.nan, np.nan],
+            "il6_scale": ["pg/mL", "pg/mL", None, None],
+            "il6_below_lod": [False, False, False, True],
+            "os_time": [10.0, 20.0, 30.0, 40.0],
+            "os_event": [1, 0, 1, 0],
+        }
+    )
+    config = {
+        "markers": [{"id": "il6", "label": "IL-6"}],
+        "endpoints": [{"id": "os", "label": "Overall survival"}],
+    }
+    table = subset_characteristics(patients, Study.from_config(config)).set_index(
+        ["variable", "level"]
+    )
+    # Below the detection limit counts as measured: three with IL-6, one without.
+    assert table.loc[("patients", ""), ["measured", "not measured"]].tolist() == ["3", "1"]
+    assert table.loc[("stage", "III"), "not measured"] == "1 (100%)"
+    assert "IL-6" not in set(table.index.get_level_values("variable"))
+    assert list(table.index[:3]) == [("patients", ""), ("age, years", "median (IQR)"),
+                                     ("sex", "female")]  # fmt: skip
+    hidden = subset_characteristics(patients, Study.from_config(config), below=2)
+    assert hidden.set_index(["variable", "level"]).loc[("patients", ""), "not measured"] == "<2"
+
+
+def test_clinical_hazard_ratios_on_both_populations():
+    row = {"cancer_type": "BRCA", "cohort": "all", "endpoint": "os", "model": "clinical",
+           "term": "age", "hr_lower": 1.0, "hr_upper": 1.1, "status": "ok"}  # fmt: skip
+    cox = pd.DataFrame(
+        [
+            {**row, "marker": "none", "hr": 1.05, "n": 400},
+            {**row, "marker": "il6", "hr": 1.02, "n": 150},
+            {**row, "marker": "il6", "cohort": "a", "hr": 9.0, "n": 10},
+        ]
+    )
+    config = {
+        "markers": [{"id": "il6", "label": "IL-6"}],
+        "endpoints": [{"id": "os", "label": "Overall survival"}],
+    }
+    both = clinical_in_both(cox, Study.from_config(config))
+    assert both.columns.tolist() == [
+        "cancer_type", "endpoint", "term", "all with follow-up", "with IL-6"
+    ]  # fmt: skip
+    assert both.iloc[0].tolist() == [
+        "BRCA", "Overall survival", "age", "1.05 (1.00-1.10), n 400", "1.02 (1.00-1.10), n 150"
+    ]  # fmt: skip
+    page = page_of(config)
+    assert 'id="marker-subsets"' in page

@@ -11,6 +11,7 @@ from markersurv.cohort.vocab import Vocabulary
 from markersurv.config.settings import AnalysisSettings, FigureSettings, with_defaults
 from markersurv.config.study import Study
 from markersurv.reporting.association import spearman_by_type
+from markersurv.reporting.marker_subsets import subset_characteristics
 from markersurv.reporting.methods import unit_conversions
 from markersurv.reporting.narrative import narrative_html
 from markersurv.reporting.table_one import suppress_small_counts, table_one
@@ -31,15 +32,15 @@ def write_narrative_step(
     patients = pd.read_parquet(patients_path)
     flow = json.loads(Path(flow_path).read_text())
     tables = read_tables(table_paths)
-    one = suppress_small_counts(
-        table_one(patients, Study.from_config(config)),
-        FigureSettings.from_config(config).suppress_below,
-    )
+    study = Study.from_config(config)
+    below = FigureSettings.from_config(config).suppress_below
+    one = suppress_small_counts(table_one(patients, study), below)
     first, second = (settings.markers + (None,))[:2]
     association = spearman_by_type(patients, first, second) if second else pd.DataFrame()
     write_table("table_one", one, outputs["table_one"])
     write_table("association", association, outputs["association"])
     vocabulary = Vocabulary.load(with_defaults(config)["vocabulary_dir"])
-    conversions = unit_conversions(Study.from_config(config), vocabulary)
-    html = narrative_html(config, settings, flow, one, association, tables, conversions)
+    conversions = unit_conversions(study, vocabulary)
+    subsets = subset_characteristics(patients, study, below)
+    html = narrative_html(config, settings, flow, one, association, tables, conversions, subsets)
     write_atomic(outputs["narrative"], lambda tmp: tmp.write_text(html))

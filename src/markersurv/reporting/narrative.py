@@ -14,6 +14,7 @@ import pandas as pd
 from markersurv.config.settings import with_defaults
 from markersurv.config.study import Study
 from markersurv.reporting.cautions import cautions
+from markersurv.reporting.marker_subsets import clinical_in_both
 from markersurv.reporting.methods import methods_html, methods_paragraphs
 from markersurv.reporting.remark import remark_html
 
@@ -107,6 +108,24 @@ def results_frame(cox: pd.DataFrame) -> pd.DataFrame:
     return primary[columns].sort_values(["model", "cancer_type", "marker", "endpoint"])
 
 
+def subsets_html(study, subsets: pd.DataFrame | None, cox: pd.DataFrame | None) -> list[str]:
+    """Patients with and without each marker, and the clinical HRs in both populations."""
+    parts = [
+        '<h2 id="marker-subsets">Patients with and without each marker</h2>',
+        "<p>Each marker's analyses use the patients in whom it was measured; the clinical "
+        "models are fitted on them and on every patient with follow-up, so a selected "
+        "subset shows as a difference between the two.</p>",
+    ]
+    if subsets is not None and len(subsets):
+        parts.append(frame_html(subsets))
+    if cox is not None and len(cox):
+        both = clinical_in_both(cox, study)
+        if len(both):
+            parts += ["<p>Clinical hazard ratios (95% CI) in both populations.</p>"]
+            parts.append(frame_html(both))
+    return parts
+
+
 def narrative_html(
     config: dict,
     settings,
@@ -115,6 +134,7 @@ def narrative_html(
     association: pd.DataFrame,
     tables: dict[str, pd.DataFrame],
     conversions: dict[str, list[str]],
+    subsets: pd.DataFrame | None = None,
 ) -> str:
     config = with_defaults(config)
     study = Study.from_config(config)
@@ -149,6 +169,7 @@ def narrative_html(
         '<h2 id="table-one">Table 1: patient characteristics</h2>',
         frame_html(table_one),
     ]
+    parts += subsets_html(study, subsets, tables.get("cox"))
     if len(labels) >= 2:
         parts += [
             f'<h2 id="association">{escape(labels[0])} and {escape(labels[1])}</h2>',

@@ -174,6 +174,12 @@ COUNT_LEVELS = {"patients", "sex", "stage"}
 COUNT_TEXT = re.compile(r"^(\d+)( \(\d+%\))?$")
 
 
+def hidden_count(text: str, below: int | None) -> str:
+    """``<below`` for a count (or 'n (p%)') under ``below``, other text unchanged."""
+    match = COUNT_TEXT.match(str(text))
+    return f"<{below}" if below and match and 0 < int(match.group(1)) < below else text
+
+
 def suppress_small_counts(table: pd.DataFrame, below: int | None) -> pd.DataFrame:
     """Counts under ``below`` (and their percentages) shown as ``<k``, for shareable reports.
 
@@ -191,8 +197,7 @@ def suppress_small_counts(table: pd.DataFrame, below: int | None) -> pd.DataFram
     table = table.copy()
 
     def hide(text: str) -> str:
-        match = COUNT_TEXT.match(str(text))
-        return f"<{below}" if match and 0 < int(match.group(1)) < below else text
+        return hidden_count(text, below)
 
     counts = (
         table["variable"].isin(COUNT_LEVELS)
