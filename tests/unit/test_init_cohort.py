@@ -741,7 +741,8 @@ def test_docstring_examples():
 
     from markersurv.init_cohort import profile as init_cohort_profile
     from markersurv.init_cohort import spec_yaml as init_cohort_yaml
+    from markersurv.init_cohort import units as init_cohort_units
 
-    for module in (init_cohort_profile, init_cohort_yaml):
+    for module in (init_cohort_profile, init_cohort_yaml, init_cohort_units):
         result = doctest.testmod(module)
         assert result.attempted and not result.failed, module.__name__
