@@ -81,6 +81,7 @@ def checks(result: Draft) -> dict[str, str]:
         ("IL-6 pmol/l", 0.3, "pmol/L"),
         ("Interleukin-6 [pM]", 0.3, "pmol/L"),
         ("IL6", 5.0, "CHECK"),  # a magnitude fits pg/mL, ng/L and pmol/L alike
+        ("IL6 (pg/L)", 5.0, "CHECK"),  # a unit the vocabulary lacks: not ng/L, 1000 times it
         ("IL-6 (pg/mL)", 0.01, "CHECK"),  # the header says pg/mL, the median says ng/mL
     ],
 )

@@ -108,7 +108,7 @@ def equivalent_scale(vocab: Vocabulary, marker: str, per_litre: float) -> Marker
     """The vocabulary's unit equal to a mass concentration (µg/L is ng/mL)."""
     for name in vocab.scale_names(marker):
         found = written_unit(name)
-        if found and found[1] is not None and np.isclose(found[1], per_litre):
+        if found and found[1] is not None and np.isclose(found[1], per_litre, rtol=1e-9, atol=0.0):
             return vocab.marker_scale(marker, name)
     return None
 
