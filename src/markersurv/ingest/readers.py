@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from markersurv.cohort.spec import CohortSpec, TableSpec
 from markersurv.errors import InputFileError, did_you_mean
+from markersurv.ingest.analytes import analytes_to_records
 
 FILE = "__file__"
 ROW = "__row__"
@@ -372,7 +373,9 @@ def read_file(
     if fmt == "parquet":
         frame = read_parquet_frame(path, where)
     else:
-        limit = header_row if header_only and table.orientation == "long" else None
+        # The columns of an analyte table are the analytes its rows name.
+        columns_known = table.orientation == "long" and "analytes" not in table.options
+        limit = header_row if header_only and columns_known else None
         if fmt == "xlsx":
             rows = read_excel_rows(path, table, where, limit)
         else:
@@ -380,6 +383,8 @@ def read_file(
         frame = rows_to_frame(rows, header_row, where)
     if table.orientation == "wide":
         frame = wide_to_records(frame, table, where)
+    elif "analytes" in table.options:
+        frame = analytes_to_records(frame, table.options, where, ROW)
     frame[FILE] = table.display_name(path)
     return frame
 
