@@ -11,7 +11,7 @@ from markersurv.config.settings import AnalysisSettings
 from markersurv.config.study import Study
 from markersurv.reporting.cautions import cautions
 from markersurv.reporting.marker_subsets import clinical_in_both, subset_characteristics
-from markersurv.reporting.narrative import frame_html, narrative_html
+from markersurv.reporting.narrative import frame_html, narrative_html, results_frame
 from markersurv.reporting.remark import ITEMS, remark_html
 from markersurv.reporting.table_one import suppress_small_counts, table_one
 
@@ -299,3 +299,31 @@ def test_clinical_hazard_ratios_on_both_populations():
     ]  # fmt: skip
     page = page_of(config)
     assert 'id="marker-subsets"' in page
+
+
+def test_endpoint_definitions_and_data_source_cautions_reach_the_report():
+    config = {
+        "markers": [{"id": "il6", "label": "IL-6"}],
+        "endpoints": [
+            {
+                "id": "dss",
+                "label": "Disease-specific survival",
+                "definition": "death with tumour",
+                "competing": "death from other causes",
+                "cautions": [{"note": "approximated (CDR notes)", "except_cancer_types": ["PAAD"]}],
+            }
+        ],
+    }
+    page = page_of(config)
+    assert (
+        "Disease-specific survival (dss; death with tumour; competing event: death from "
+        "other causes, censored)"
+    ) in page
+    row = {"cohort": "all", "endpoint": "dss", "marker": "il6", "model": "continuous",
+           "family": "continuous", "term": "il6_z", "n": 50, "events": 20, "hr": 1.2,
+           "hr_lower": 1.0, "hr_upper": 1.4, "p": 0.04, "q": 0.04, "ph_p": 0.5,
+           "status": "ok"}  # fmt: skip
+    cox = pd.DataFrame([{**row, "cancer_type": "BRCA"}, {**row, "cancer_type": "PAAD"}])
+    frame = results_frame(cox, Study.from_config(config)).set_index("cancer_type")
+    assert frame.loc["BRCA", "caution"] == "approximated (CDR notes)"
+    assert frame.loc["PAAD", "caution"] == ""

@@ -85,6 +85,8 @@ class EndpointSpec:
     time: DurationColumn | None = None
     event: CodedColumn | None = None
     event_dates: tuple[str, ...] = ()
+    # Whether a competing event ended follow-up (1) or not (0), after its map.
+    competing: CodedColumn | None = None
 
     @property
     def from_dates(self) -> bool:
@@ -155,6 +157,7 @@ def endpoint_spec(options: dict) -> EndpointSpec:
         time=duration_column(options["time"]) if "time" in options else None,
         event=coded_column(options["event"]) if "event" in options else None,
         event_dates=tuple(options.get("event_dates", ())),
+        competing=coded_column(options["competing"]) if "competing" in options else None,
     )
 
 

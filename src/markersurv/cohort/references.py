@@ -135,6 +135,9 @@ def add_endpoint_references(scan: References) -> None:
         if not declared.from_dates:
             scan.add("duration", f"{endpoint}_time", declared.time, f"{path}.time")
             scan.add("event", f"{endpoint}_event", declared.event, f"{path}.event")
+            if declared.competing is not None:
+                competing = declared.competing
+                scan.add("event", f"{endpoint}_competing", competing, f"{path}.competing")
             continue
         if "diagnosis" not in spec.dates:
             scan.problem(f"{path}: event_dates needs dates.diagnosis")

@@ -159,6 +159,8 @@ class HarmonizeSettings:
     # The covariates the config declares beyond the built-in ones, and the treatment.
     covariates: tuple[Covariate, ...]
     treatment: Treatment | None
+    # Endpoints with a declared competing event.
+    competing: tuple[str, ...]
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> HarmonizeSettings:
@@ -173,4 +175,5 @@ class HarmonizeSettings:
             key_file=filled["pseudonymization"]["key_file"],
             covariates=tuple(c for c in declared_covariates(filled) if c.id not in BUILT_IN),
             treatment=declared_treatment(filled),
+            competing=tuple(e["id"] for e in filled["endpoints"] if e.get("competing")),
         )

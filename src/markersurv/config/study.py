@@ -30,8 +30,25 @@ class Marker:
 
 @dataclass(frozen=True)
 class Endpoint:
+    """An endpoint: its label, what counts as the event (``definition``), the competing
+    event if the config declares one, and the data source's cautions by cancer type."""
+
     id: str
     label: str
+    definition: str | None = None
+    competing: str | None = None
+    cautions: tuple[dict, ...] = ()
+
+    def caution_for(self, cancer_type: str) -> str | None:
+        """The data source's caution about this endpoint in ``cancer_type``, if any."""
+        for caution in self.cautions:
+            listed = caution.get("cancer_types")
+            excepted = caution.get("except_cancer_types")
+            if (listed is not None and cancer_type in listed) or (
+                excepted is not None and cancer_type not in excepted
+            ):
+                return caution["note"]
+        return None
 
 
 @dataclass(frozen=True)
@@ -49,7 +66,16 @@ class Study:
                 Marker(m["id"], m["label"], m["kind"], m.get("sample"), m.get("unit"))
                 for m in filled["markers"]
             ),
-            endpoints=tuple(Endpoint(e["id"], e["label"]) for e in filled["endpoints"]),
+            endpoints=tuple(
+                Endpoint(
+                    e["id"],
+                    e["label"],
+                    e.get("definition"),
+                    e.get("competing"),
+                    tuple(e["cautions"]),
+                )
+                for e in filled["endpoints"]
+            ),
             covariates=declared_covariates(filled),
             treatment=declared_treatment(filled),
         )

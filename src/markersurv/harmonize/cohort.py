@@ -22,7 +22,7 @@ from markersurv.cohort.references import FieldRef, check_columns, field_referenc
 from markersurv.cohort.spec import CohortSpec
 from markersurv.cohort.vocab import Vocabulary
 from markersurv.config.covariates import Covariate, Treatment
-from markersurv.errors import HarmonizationError, Problem
+from markersurv.errors import HarmonizationError, Location, Problem
 from markersurv.harmonize import fields
 from markersurv.harmonize.endpoints import endpoints_from_dates
 from markersurv.harmonize.field_parsing import parse_table_fields
@@ -53,6 +53,8 @@ class Settings:
     # The covariates the config declares beyond the built-in ones, and the treatment.
     covariates: tuple[Covariate, ...] = ()
     treatment: Treatment | None = None
+    # Endpoints with a declared competing event (their ``<endpoint>_competing`` flag).
+    competing: tuple[str, ...] = ()
 
     def analysed(self, refs: list[FieldRef]) -> list[FieldRef]:
         """``refs`` without the covariates and treatment the config does not declare, and
@@ -86,6 +88,7 @@ def patient_columns(settings: Settings) -> list[str]:
         columns += [m, f"{m}_scale", f"{m}_below_lod", f"{m}_z"]
     for e in settings.endpoints:
         columns += [f"{e}_time", f"{e}_event"]
+        columns += [f"{e}_competing"] if e in settings.competing else []
     columns += ["age", "sex", "stage", "stage_group", *(c.id for c in settings.covariates)]
     return columns + (["treatment"] if settings.treatment is not None else [])
 
@@ -307,6 +310,8 @@ class CohortHarmonizer:
             )
             incomplete = out[f"{e}_time"].isna() | out[f"{e}_event"].isna()
             out.loc[incomplete, [f"{e}_time", f"{e}_event"]] = [np.nan, pd.NA]
+            if e in settings.competing:
+                out[f"{e}_competing"] = self.competing_flag(data, out, e)
         out["age"] = data.get("age", np.nan)
         out["sex"] = data.get("sex", np.nan)
         out["stage"] = data.get("stage", np.nan)
@@ -325,6 +330,27 @@ class CohortHarmonizer:
             .sort_values(["cancer_type", "patient_id"], kind="mergesort")
             .reset_index(drop=True)
         )
+
+    def competing_flag(self, data: pd.DataFrame, out: pd.DataFrame, endpoint: str) -> pd.Series:
+        """True where a competing event ended follow-up (the event column then says
+        censored), missing where the competing column or the endpoint is."""
+        source = data.get(f"{endpoint}_competing", pd.Series(np.nan, index=data.index))
+        competing = pd.array(source.astype(float), dtype="Int8")
+        event = out[f"{endpoint}_event"]
+        both = ((competing == 1) & (event == 1)).fillna(False).to_numpy(dtype=bool)
+        if both.any():
+            raise HarmonizationError(
+                Problem(
+                    f"endpoint {endpoint}: {int(both.sum())} patient(s) have both the event "
+                    "and a competing event",
+                    Location(cohort=self.spec.id, file=self.spec.source),
+                    hint=f"Check the map of endpoints.{endpoint}.competing: the event of "
+                    "interest must map to 0 there",
+                )
+            )
+        flag = pd.array(competing == 1, dtype="boolean")
+        flag[event.isna().to_numpy()] = pd.NA
+        return pd.Series(flag, index=out.index)
 
     def marker_qc(self, data: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
         parts = []

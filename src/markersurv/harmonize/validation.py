@@ -261,6 +261,7 @@ def validate_spec(
             b"validation-only",
             settings.covariates,
             settings.treatment,
+            settings.competing,
         )
         result = harmonize_cohort(spec, vocab, harmonizer)
         excluded = {

@@ -40,6 +40,7 @@ def harmonizer_settings(settings: HarmonizeSettings) -> Settings:
         key=load_key(settings.key_env, settings.key_file),
         covariates=settings.covariates,
         treatment=settings.treatment,
+        competing=settings.competing,
     )
 
 

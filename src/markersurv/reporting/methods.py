@@ -9,7 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from markersurv.cohort.vocab import Vocabulary
 from markersurv.config.covariates import BUILT_IN, Covariate
 from markersurv.config.settings import AnalysisSettings
-from markersurv.config.study import Marker, Study
+from markersurv.config.study import Endpoint, Marker, Study
 
 PACKAGES = (
     "markersurv",
@@ -80,6 +80,15 @@ def marker_text(study: Study, conversions: dict[str, list[str]]) -> str:
     return " ".join(parts)
 
 
+def endpoint_words(endpoint: Endpoint) -> str:
+    """'Disease-specific survival (dss: death with tumour; competing event: death from
+    other causes, censored)': the label, id and the declared definition."""
+    details = [d for d in (endpoint.definition,) if d]
+    if endpoint.competing:
+        details.append(f"competing event: {endpoint.competing}, censored")
+    return f"{endpoint.label} ({'; '.join([endpoint.id, *details])})"
+
+
 def covariate_words(covariate: Covariate) -> str:
     """'age (per year)', 'stage (II, III, IV vs I)', 'HPV status (positive vs negative)':
     built-in labels in lower case, inside a sentence; declared labels as written."""
@@ -138,7 +147,7 @@ def methods_paragraphs(
         "Markers: "
         + "; ".join(f"{m['label']} ({m['id']})" for m in config["markers"])
         + ". Endpoints: "
-        + "; ".join(f"{e['label']} ({e['id']})" for e in config["endpoints"])
+        + "; ".join(endpoint_words(e) for e in study.endpoints)
         + ". No direction of effect is assumed: every test is two-sided. "
     )
     data = studied + (

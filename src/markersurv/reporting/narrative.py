@@ -84,10 +84,17 @@ def type_frame(flow: dict, endpoints, below: int | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def results_frame(cox: pd.DataFrame) -> pd.DataFrame:
+def results_frame(cox: pd.DataFrame, study: Study | None = None) -> pd.DataFrame:
+    """The primary estimates pooled within cancer type; ``caution`` says where the data
+    source advises against the endpoint in that cancer type."""
     primary = cox[
         (cox["cohort"] == "all")
         & cox["family"].isin(["continuous", "dichotomized:median", "adjusted"])
+    ].copy()
+    endpoints = {e.id: e for e in (study.endpoints if study else ())}
+    primary["caution"] = [
+        (endpoints[e].caution_for(t) or "") if e in endpoints else ""
+        for t, e in zip(primary["cancer_type"], primary["endpoint"], strict=True)
     ]
     columns = [
         "cancer_type",
@@ -104,6 +111,7 @@ def results_frame(cox: pd.DataFrame) -> pd.DataFrame:
         "q",
         "ph_p",
         "status",
+        "caution",
     ]
     return primary[columns].sort_values(["model", "cancer_type", "marker", "endpoint"])
 
@@ -183,7 +191,7 @@ def narrative_html(
         "split); q = Benjamini-Hochberg within each model family.</p>",
     ]
     if "cox" in tables and len(tables["cox"]):
-        parts.append(frame_html(results_frame(tables["cox"])))
+        parts.append(frame_html(results_frame(tables["cox"], study)))
     if "pooled" in tables and len(tables["pooled"]):
         pooled = tables["pooled"]
         pooled = pooled[pooled["method"] == settings.meta_method]
