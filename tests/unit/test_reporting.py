@@ -299,6 +299,7 @@ def test_clinical_hazard_ratios_on_both_populations():
     ]  # fmt: skip
     page = page_of(config)
     assert 'id="marker-subsets"' in page
+    assert "every patient with follow-up for the endpoint, measured or not" in page
 
 
 def test_endpoint_definitions_and_data_source_cautions_reach_the_report():

@@ -191,6 +191,10 @@ def methods_paragraphs(
         "of nonlinearity). Wald, likelihood-ratio and score tests and Harrell's concordance "
         f"are reported. Models with fewer than {s.min_events} events were not fitted."
         + doubling_text(study)
+        + " Populations: every model of a marker uses the patients in whom it was measured "
+        "and who have the endpoint; the covariates alone are fitted both on them and on "
+        "every patient with follow-up for the endpoint, measured or not (marker none in "
+        "cox.tsv), and the report compares the two."
     )
     missing = (
         "Missing covariates were handled by complete-case analysis."
