@@ -68,6 +68,7 @@ km_conf_type <- setting("km_conf_type")
 ties <- setting("ties")
 ph_transform <- setting("ph_transform")
 minprop <- as.numeric(setting("cutpoint_minprop"))
+power <- as.numeric(setting("power"))
 maxprop <- as.numeric(setting("cutpoint_maxprop"))
 z_conf <- qnorm(1 - (1 - conf_level) / 2)
 
@@ -305,8 +306,19 @@ fit_model <- function(keys, model, cut_method, tm, ev, X, terms, stratum, groupe
                            p = zph$table[i, "p"]))
     }
   }
+  # Schoenfeld's smallest detectable HR per unit of each term, its variance deflated by
+  # 1 - R^2 on the other terms (Hsieh and Lavori), at the events of the fit.
+  z_power <- qnorm(1 - (1 - conf_level) / 2) + qnorm(power)
+  detectable <- vapply(seq_len(ncol(X)), function(j) {
+    xj <- X[, j]
+    r2 <- if (ncol(X) > 1) summary(lm(xj ~ X[, -j, drop = FALSE]))$r.squared else 0
+    v <- mean((xj - mean(xj))^2) * (1 - r2)
+    if (v > 0) exp(z_power / sqrt(events * v)) else NA_real_
+  }, numeric(1))
   for (j in seq_along(terms)) {
     row <- rows[[j]]
+    row$min_detectable_hr <- detectable[j]
+    row$events_per_parameter <- events / ncol(X)
     row$coef <- coef[j]
     row$se <- se[j]
     row$hr <- exp(coef[j])

@@ -208,6 +208,7 @@ def r_inputs(dataset: Dataset) -> dict[str, pd.DataFrame]:
         "ph_transform": s.ph_transform,
         "cutpoint_minprop": s.cutpoint_minprop,
         "cutpoint_maxprop": s.cutpoint_maxprop,
+        "power": s.power,
     }
     frame = pd.DataFrame({"name": list(settings), "value": [str(v) for v in settings.values()]})
     return {"patients": patients, "settings": frame}
@@ -332,6 +333,9 @@ def test_cox_rows_match_r(analysed, reference):
         assert_close(fitted, column, COX_KEYS, rtol=P_RTOL, atol=P_ATOL)
     for column in ("ph_p", "ph_global_p"):
         assert_close(fitted, column, COX_KEYS, rtol=ZPH_RTOL, atol=P_ATOL)
+    # Schoenfeld's smallest detectable HR, and events per parameter, from R's lm and qnorm.
+    assert_close(fitted, "min_detectable_hr", COX_KEYS, rtol=1e-9)
+    assert_close(fitted, "events_per_parameter", COX_KEYS, rtol=1e-12)
     # Terms R cannot estimate (too few events, constant, infinite) are refused, never numbers.
     refused = terms[~estimable]
     assert refused["status"].eq("not_estimable").all(), refused[COX_KEYS]

@@ -323,8 +323,9 @@ def test_endpoint_definitions_and_data_source_cautions_reach_the_report():
     row = {"cohort": "all", "endpoint": "dss", "marker": "il6", "model": "continuous",
            "family": "continuous", "term": "il6_z", "n": 50, "events": 20, "hr": 1.2,
            "hr_lower": 1.0, "hr_upper": 1.4, "p": 0.04, "q": 0.04, "ph_p": 0.5,
-           "status": "ok"}  # fmt: skip
+           "min_detectable_hr": 1.6, "status": "ok"}  # fmt: skip
     cox = pd.DataFrame([{**row, "cancer_type": "BRCA"}, {**row, "cancer_type": "PAAD"}])
     frame = results_frame(cox, Study.from_config(config)).set_index("cancer_type")
     assert frame.loc["BRCA", "caution"] == "approximated (CDR notes)"
     assert frame.loc["PAAD", "caution"] == ""
+    assert "min_detectable_hr" in frame.columns

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from markersurv.analysis.power import detectable_hazard_ratios
 from markersurv.config.settings import AnalysisSettings
 from markersurv.stats.cox.fit import CoxFit, fit_cox
 from markersurv.stats.km import SurvivalDataError
@@ -36,6 +37,8 @@ COX_COLUMNS = [
     "concordance",
     "ph_p",
     "ph_global_p",
+    "min_detectable_hr",
+    "events_per_parameter",
     "missing_data",
     "status",
     "note",
@@ -205,6 +208,16 @@ def fit_model(
             }
             for term, r in ph_table.iterrows()
         ]
+    detectable = dict(
+        zip(
+            x.columns,
+            detectable_hazard_ratios(
+                x.to_numpy(dtype=float), events, 1 - settings.conf_level, settings.power
+            ),
+            strict=True,
+        )
+    )
+    per_parameter = events / x.shape[1]
     rows = []
     for term in report:
         r = summary.loc[term]
@@ -235,6 +248,11 @@ def fit_model(
                 notes.append(f"global proportional-hazards test p = {global_p:.3g}")
         if ph_note:
             notes.append(ph_note)
+        if per_parameter < settings.min_events_per_parameter:
+            notes.append(
+                f"{per_parameter:.3g} events per parameter, below "
+                f"{settings.min_events_per_parameter:g}: estimates may be biased"
+            )
         rows.append(
             {
                 "model": model,
@@ -248,6 +266,8 @@ def fit_model(
                 "score_p": score[2],
                 "concordance": concordance,
                 "ph_p": ph_p,
+                "min_detectable_hr": detectable.get(term, NAN),
+                "events_per_parameter": per_parameter,
                 "ph_global_p": global_p,
                 "missing_data": "complete_case",
                 "status": status,

@@ -78,6 +78,8 @@ class AnalysisSettings:
     meta_method: Literal["REML", "DL", "FE"]
     knapp_hartung: bool
     fdr_level: float
+    power: float
+    min_events_per_parameter: float
     # Concentration markers, each with its declared unit (None when not declared): their
     # hazard ratio is also reported per doubling of the concentration.
     doubling_units: dict[str, str | None]

@@ -110,6 +110,7 @@ def results_frame(cox: pd.DataFrame, study: Study | None = None) -> pd.DataFrame
         "p",
         "q",
         "ph_p",
+        "min_detectable_hr",
         "status",
         "caution",
     ]
@@ -188,7 +189,9 @@ def narrative_html(
     parts += [
         '<h2 id="results">Primary results (pooled within cancer type)</h2>',
         "<p>Hazard ratios per 1 SD (continuous, adjusted) or high vs low (median "
-        "split); q = Benjamini-Hochberg within each model family.</p>",
+        "split); q = Benjamini-Hochberg within each model family; min_detectable_hr = the "
+        "smallest hazard ratio the analysis had the configured power to detect "
+        "(Schoenfeld), to read beside a null result.</p>",
     ]
     if "cox" in tables and len(tables["cox"]):
         parts.append(frame_html(results_frame(tables["cox"], study)))

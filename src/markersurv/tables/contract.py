@@ -136,6 +136,8 @@ CONTRACTS = {
                 "concordance": REAL,
                 "ph_p": REAL,
                 "ph_global_p": REAL,
+                "min_detectable_hr": REAL,
+                "events_per_parameter": REAL,
                 "missing_data": TEXT,
                 **STATUS,
             },
@@ -260,7 +262,7 @@ CONTRACTS = {
                 "upper": REAL,
             },
         ),
-        # The harmonized tables beside the patient table (see :mod:`markersurv.tables.patients_contract`).
+        # The harmonized tables beside the patient table (see tables.patients_contract).
         TableContract(
             "exclusions",
             {
