@@ -580,8 +580,11 @@ for (model in names(pooled_models)) {
 # q-values: p.adjust(BH) within each family of primary tests of the pooled (cohort "all")
 # analyses across every cancer type analysed.
 marker_z <- paste0(cox$marker, "_z")
+# A data-chosen (optimal) cutpoint has no naive p and no q: the pipeline reports the
+# search-corrected p of each cohort's scan instead (checked against cutpoints.tsv, whose
+# p is compared with maxstat's below).
 cox$family <- ifelse(
-  cox$cohort != "all", NA_character_,
+  cox$cohort != "all" | cox$cut_method == "optimal", NA_character_,
   ifelse(cox$model == "clinical",
          paste0("clinical:", cox$term, ifelse(cox$marker == "none", ":followup", "")),
   ifelse(cox$model %in% c("continuous", "adjusted") & cox$term == marker_z, cox$model,
@@ -597,7 +600,7 @@ for (family in unique(na.omit(cox$family))) {
   rows <- which(cox$family == family)
   cox$q[rows] <- p.adjust(ifelse(tested[rows], cox$p[rows], NA_real_), method = "BH")
 }
-logrank$family <- ifelse(logrank$cohort == "all",
+logrank$family <- ifelse(logrank$cohort == "all" & logrank$cut_method != "optimal",
                          paste(logrank$cut_method, logrank$test, sep = ":"), NA)
 logrank$q <- NA_real_
 for (family in unique(na.omit(logrank$family))) {

@@ -327,9 +327,13 @@ def test_cox_rows_match_r(analysed, reference):
     terms = pairs[pairs["term"] != "nonlinearity"]
     estimable = estimable_in_r(terms)
     fitted = terms[estimable]
-    for column in ("coef", "se", "hr", "hr_lower", "hr_upper", "z"):
+    for column in ("coef", "se", "hr", "hr_lower", "hr_upper"):
         assert_close(fitted, column, COX_KEYS, rtol=COEF_RTOL)
-    for column in ("p", "lr_p", "wald_p", "score_p"):
+    # The z and p of a data-chosen cutpoint are replaced (test_optimal_cutpoint_rows_...).
+    prespecified = fitted[fitted["cut_method"] != "optimal"]
+    assert_close(prespecified, "z", COX_KEYS, rtol=COEF_RTOL)
+    assert_close(prespecified, "p", COX_KEYS, rtol=P_RTOL, atol=P_ATOL)
+    for column in ("lr_p", "wald_p", "score_p"):
         assert_close(fitted, column, COX_KEYS, rtol=P_RTOL, atol=P_ATOL)
     for column in ("ph_p", "ph_global_p"):
         assert_close(fitted, column, COX_KEYS, rtol=ZPH_RTOL, atol=P_ATOL)
@@ -427,7 +431,9 @@ def test_logrank_rows_match_r(analysed, reference):
     tested = pairs[~small]
     assert_close(tested, "chisq", keys, rtol=LOGRANK_RTOL)
     assert_equal(tested, "df", keys)
-    assert_close(tested, "p", keys, rtol=P_RTOL, atol=P_ATOL)
+    # The p of a data-chosen cutpoint is replaced (test_optimal_cutpoint_rows_...).
+    prespecified = tested[tested["cut_method"] != "optimal"]
+    assert_close(prespecified, "p", keys, rtol=P_RTOL, atol=P_ATOL)
     untested = pairs[small]
     assert untested["status"].eq("not_estimable").all()
     assert untested[["chisq_py", "p_py"]].isna().all().all()
@@ -443,6 +449,32 @@ def test_q_values_match_r(analysed, reference):
         without_cv_optimal(analysed.tables["logrank"]), reference["logrank"], LOGRANK_KEYS
     )
     assert_close(logrank, "q", LOGRANK_KEYS, rtol=P_RTOL, atol=P_ATOL)
+
+
+def test_optimal_cutpoint_rows_carry_the_corrected_p_only(analysed):
+    """A data-chosen split never shows a naive p: each cohort's optimal-split rows carry
+    its scan's corrected p (cutpoints.tsv), pooled ones none; no q; labelled exploratory."""
+    keys = ["cancer_type", "endpoint", "marker", "cohort"]
+    cutpoints = analysed.tables["cutpoints"]
+    optimal = cutpoints["method"] == "optimal"
+    hothorn = cutpoints["correction"].str.startswith("Hothorn")
+    # the Hothorn-Lausen p where both corrections were computed
+    scans = pd.concat([cutpoints[optimal & hothorn], cutpoints[optimal & ~hothorn]])
+    scans = scans.drop_duplicates(keys).set_index(keys)["p_adjusted"]
+    checked = 0
+    for name in ("cox", "logrank"):
+        table = analysed.tables[name]
+        optimal = table[table["cut_method"] == "optimal"]
+        assert optimal["role"].eq("exploratory").all()
+        assert optimal["q"].isna().all() and optimal["family"].eq("").all()
+        pooled = optimal[optimal["cohort"] == "all"]
+        assert pooled["p"].isna().all()
+        per_cohort = optimal[(optimal["cohort"] != "all") & optimal["p"].notna()]
+        expected = scans.reindex(pd.MultiIndex.from_frame(per_cohort[keys])).to_numpy()
+        np.testing.assert_array_equal(per_cohort["p"].to_numpy(), expected)
+        assert per_cohort["note"].str.contains("corrected for the cutpoint search").all()
+        checked += len(per_cohort)
+    assert checked > 0
 
 
 @pytest.mark.r
@@ -508,7 +540,10 @@ def test_ok_rows_have_numbers(analysed):
     # The nonlinearity row is a likelihood-ratio test: it has a p-value but no hazard ratio.
     ok = cox[(cox["status"] == "ok") & (cox["term"] != "nonlinearity")]
     assert len(ok) > 0
-    assert ok[ESTIMATES].notna().all().all()
+    # A data-chosen split has no naive z; pooled, no p either (cohorts chose their own cuts).
+    chosen = ok["cut_method"] == "optimal"
+    assert ok[~chosen][ESTIMATES].notna().all().all()
+    assert ok[chosen][["coef", "hr", "hr_lower", "hr_upper"]].notna().all().all()
     pooled = analysed.tables["pooled"]
     assert pooled.loc[pooled["status"] == "ok", ["log_hr", "se", "hr", "p"]].notna().all().all()
 

@@ -104,8 +104,7 @@ def test_the_config_check_names_unknown_covariates_and_wrong_reference_levels():
         "hpv: reference level 'positive' is not one of its levels",
         "treatment: reference level 'c' is not one of its levels",
         "analysis.covariates: covariate 'hvp' is neither built in nor declared",
-        "analysis.covariates_by_cancer_type.HNSC: covariate 'p16' is neither built in nor "
-        "declared",
+        "analysis.covariates_by_cancer_type.HNSC: covariate 'p16' is neither built in nor declared",
     ]
     assert "Closest: 'hpv'" in problems[2].hint
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from markersurv.analysis.roles import with_roles
 from markersurv.config.settings import AnalysisSettings
 from markersurv.stats.meta import Method, Test, random_effects
 from markersurv.stats.multiplicity import benjamini_hochberg
@@ -58,9 +59,12 @@ def marker_term(model: str, marker: str) -> str:
 
 
 def cox_family(row) -> str | None:
-    """The family a cox.tsv row's primary test belongs to, or None if it is not primary."""
-    if row.cohort != "all":
+    """The multiplicity family of a cox.tsv row's test, or None: the declared primary
+    analysis is its own family; a data-chosen cutpoint has no q (its p is corrected)."""
+    if row.cohort != "all" or row.cut_method == "optimal":
         return None
+    if row.role == "primary":
+        return "primary"
     model, term, marker = row.model, row.term, row.marker
     if model == "clinical":
         # On every patient with follow-up (marker none) or on a marker's subset: different
@@ -276,6 +280,7 @@ def finalize_tables(
         else pd.DataFrame()
         for name in names
     }
+    tables = with_roles(tables, settings)
     if "cox" in tables and len(tables["cox"]):
         cox = tables["cox"]
         tables["cox"] = add_q(
@@ -289,7 +294,9 @@ def finalize_tables(
         tables["pooling_weights"] = pooling_weights(tables["cox"], tables["pooled"])
     if "logrank" in tables and len(tables["logrank"]):
         lr = tables["logrank"]
-        family = (lr["cut_method"] + ":" + lr["test"]).where(lr["cohort"] == "all")
+        family = (lr["cut_method"] + ":" + lr["test"]).where(
+            (lr["cohort"] == "all") & (lr["cut_method"] != "optimal")
+        )
         tables["logrank"] = add_q(lr, family)
     return {name: leading_first(frame) for name, frame in tables.items()}
 

@@ -80,6 +80,8 @@ class AnalysisSettings:
     fdr_level: float
     power: float
     min_events_per_parameter: float
+    # The declared primary analysis (markers, endpoints, model, cut_method), or None.
+    primary: dict | None
     # Concentration markers, each with its declared unit (None when not declared): their
     # hazard ratio is also reported per doubling of the concentration.
     doubling_units: dict[str, str | None]

@@ -101,6 +101,7 @@ def results_frame(cox: pd.DataFrame, study: Study | None = None) -> pd.DataFrame
         "marker",
         "endpoint",
         "model",
+        *(["role"] if "role" in primary.columns else []),
         "term",
         "n",
         "events",

@@ -115,7 +115,7 @@ CONTRACTS = {
                 "p": REAL,
                 **STATUS,
             },
-            pooled={"family": TEXT, "q": REAL},
+            pooled={"family": TEXT, "q": REAL, "role": TEXT},
         ),
         TableContract(
             "cox",
@@ -141,7 +141,7 @@ CONTRACTS = {
                 "missing_data": TEXT,
                 **STATUS,
             },
-            pooled={"family": TEXT, "q": REAL},
+            pooled={"family": TEXT, "q": REAL, "role": TEXT},
         ),
         TableContract(
             "ph",
