@@ -114,7 +114,8 @@ class CancerTypeFigures:
             risk,
             title=self.labels.figure_title(self.cancer_type, marker, endpoint, n, detail=detail),
             hr_text=self.km_hazard_ratio(keys) if len(order) == 2 else None,
-            logrank_p=None if logrank is None else float(logrank["p"]),
+            # Pooled data-chosen splits have no p (each cohort chose its own cutpoint).
+            logrank_p=None if logrank is None or method == "optimal" else float(logrank["p"]),
             trend_p=None if trend is None else float(trend["p"]),
             split_text=self.km_split(endpoint, marker, method, test, kind),
             group_notes=group_notes(km[km["group"].isin(order)], self.figures.suppress_below),
