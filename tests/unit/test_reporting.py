@@ -329,3 +329,14 @@ def test_endpoint_definitions_and_data_source_cautions_reach_the_report():
     assert frame.loc["BRCA", "caution"] == "approximated (CDR notes)"
     assert frame.loc["PAAD", "caution"] == ""
     assert "min_detectable_hr" in frame.columns
+
+
+def test_the_methods_name_the_declared_primary_analysis():
+    assert "No primary analysis was declared" in page_of(CONFIG)
+    declared = {
+        **CONFIG,
+        "analysis": {"primary": {"markers": ["il6"], "endpoints": ["os"], "model": "adjusted"}},
+    }
+    page = page_of(declared)
+    assert "the adjusted model of IL-6 for OS, pooled within each cancer type" in page
+    assert "never a naive p or a q-value" in page

@@ -89,6 +89,26 @@ def endpoint_words(endpoint: Endpoint) -> str:
     return f"{endpoint.label} ({'; '.join([endpoint.id, *details])})"
 
 
+def primary_text(settings: AnalysisSettings, study: Study) -> str:
+    """The declared primary analysis in words, or that none was declared."""
+    primary = settings.primary
+    if not primary:
+        return (
+            "No primary analysis was declared: every estimate is secondary, or exploratory "
+            "where the data chose the groups."
+        )
+    markers = ", ".join(study.marker(m).label for m in primary["markers"])
+    endpoints = ", ".join(study.endpoint_labels()[e] for e in primary["endpoints"])
+    model = primary["model"].replace("_", " ")
+    if primary["model"] == "dichotomized":
+        model += f" ({primary.get('cut_method', 'median')} split)"
+    return (
+        f"The primary analysis, declared before the data were seen, is the {model} model of "
+        f"{markers} for {endpoints}, pooled within each cancer type; it forms its own "
+        "family, and every other estimate is secondary or exploratory."
+    )
+
+
 def covariate_words(covariate: Covariate) -> str:
     """'age (per year)', 'stage (II, III, IV vs I)', 'HPV status (positive vs negative)':
     built-in labels in lower case, inside a sentence; declared labels as written."""
@@ -222,9 +242,11 @@ def methods_paragraphs(
         f"cancer types, by random effects ({s.meta_method} primary; DerSimonian-Laird also "
         "reported" + ("; Knapp-Hartung adjustment" if s.knapp_hartung else "") + "), with "
         "tau^2, I^2, Cochran's Q and the 95% prediction interval. Benjamini-Hochberg q-values "
-        "control the false discovery rate within each declared family of primary tests (one "
-        "model kind across all cancer types, markers and endpoints); the family is named in "
-        "each table row."
+        "control the false discovery rate within each family of tests (one model kind across "
+        "all cancer types, markers and endpoints); the family is named in each table row. "
+        + primary_text(s, study)
+        + " A split the data chose (optimal cutpoint) is exploratory: it carries the "
+        "search-corrected p of its cohort's scan, never a naive p or a q-value."
     )
     added = (
         "The added prognostic value of each marker is the change in Harrell's concordance "

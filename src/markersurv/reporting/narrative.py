@@ -89,7 +89,7 @@ def results_frame(cox: pd.DataFrame, study: Study | None = None) -> pd.DataFrame
     source advises against the endpoint in that cancer type."""
     primary = cox[
         (cox["cohort"] == "all")
-        & cox["family"].isin(["continuous", "dichotomized:median", "adjusted"])
+        & cox["family"].isin(["primary", "continuous", "dichotomized:median", "adjusted"])
     ].copy()
     endpoints = {e.id: e for e in (study.endpoints if study else ())}
     primary["caution"] = [
