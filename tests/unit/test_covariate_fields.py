@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 
 from markersurv.cohort.spec import load_cohort_spec
-from markersurv.config.covariates import Covariate, Treatment, covariate_problems
+from markersurv.config.covariates import (
+    Covariate,
+    Treatment,
+    covariate_problems,
+    primary_problems,
+)
 from markersurv.errors import HarmonizationError
 from markersurv.harmonize.cohort import Settings, harmonize_cohort, patient_columns
 from tests.helpers_cohort import KEY, VOCAB, base_spec, check_ledger, write_cohort
@@ -113,3 +118,13 @@ def test_a_covariate_id_equal_to_a_marker_id_is_refused():
     clash = [{"id": "il6", "label": "IL-6 again", "type": "continuous"}]
     (problem,) = covariate_problems(config(covariates=clash))
     assert "'il6' names more than one" in problem.message
+
+
+def test_a_primary_analysis_must_name_configured_markers_and_endpoints():
+    primary = {"markers": ["il6", "il-6"], "endpoints": ["dfs"], "model": "continuous"}
+    problems = primary_problems(config(analysis={"primary": primary}))
+    assert [p.message for p in problems] == [
+        "analysis.primary.markers: 'il-6' is not one of the config's markers",
+        "analysis.primary.endpoints: 'dfs' is not one of the config's endpoints",
+    ]
+    assert primary_problems(config()) == []

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
-from markersurv.config.covariates import check_covariates
+from markersurv.config.covariates import check_declarations
 from markersurv.pipeline.report_entries import FigureCaptions, figure_labels
 from markersurv.pipeline.workflow_inputs import cohort_data_files, cohort_specs
 from markersurv.tables.contract import ANALYSIS_TABLES, CANCER_TYPE_TABLES
@@ -12,7 +12,7 @@ min_version("9.0")
 
 
 validate(config, "../schemas/config.schema.yaml")
-check_covariates(config)
+check_declarations(config)
 
 RESULTS = config["results"]
 COHORTS = cohort_specs(config)

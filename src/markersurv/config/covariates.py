@@ -1,6 +1,7 @@
-"""The covariates and the treatment a study declares: built-in covariates (age, sex, stage,
-stage group) and those the config adds, each continuous (per unit) or categorical (levels,
-the first of which is the reference), and the treatment arms."""
+"""What a study declares beyond its markers and endpoints: the covariates (built-in age,
+sex, stage and stage group, and those the config adds, each continuous per unit or
+categorical with levels, the first the reference), the treatment arms, and the checks of
+these and of the declared primary analysis that the schema cannot make."""
 
 from __future__ import annotations
 
@@ -128,9 +129,29 @@ def covariate_problems(config: dict) -> list[Problem]:
     return problems
 
 
-def check_covariates(config: dict) -> dict:
-    """``config``, or a :class:`ConfigError` listing every problem of :func:`covariate_problems`."""
-    problems = covariate_problems(config)
+def primary_problems(config: dict) -> list[Problem]:
+    """A declared primary analysis names configured markers and endpoints."""
+    primary = (config.get("analysis") or {}).get("primary")
+    if not primary:
+        return []
+    problems = []
+    for kind in ("markers", "endpoints"):
+        known = [item["id"] for item in config[kind]]
+        for unknown in [i for i in primary[kind] if i not in known]:
+            problems.append(
+                Problem(
+                    f"analysis.primary.{kind}: {unknown!r} is not one of the config's {kind}",
+                    Location(file="config"),
+                    hint=did_you_mean(unknown, known),
+                )
+            )
+    return problems
+
+
+def check_declarations(config: dict) -> dict:
+    """``config``, or a :class:`ConfigError` listing every problem of its covariates,
+    treatment and primary analysis that the schema cannot check."""
+    problems = covariate_problems(config) + primary_problems(config)
     if problems:
         raise ConfigError(*problems)
     return config

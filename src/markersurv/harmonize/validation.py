@@ -17,7 +17,7 @@ from markersurv.cohort.references import (
 )
 from markersurv.cohort.spec import CohortSpec, read_cohort_spec, read_yaml
 from markersurv.cohort.vocab import Vocabulary, normalize_label
-from markersurv.config.covariates import check_covariates
+from markersurv.config.covariates import check_declarations
 from markersurv.config.settings import HarmonizeSettings, with_defaults
 from markersurv.errors import (
     CohortSpecError,
@@ -312,7 +312,7 @@ def load_cli_config(args) -> dict:
         if Path(args.config).exists()
         else {"markers": [], "endpoints": []}
     )
-    config = with_defaults(check_covariates(config))
+    config = with_defaults(check_declarations(config))
     data_dirs = dict(config["data_dirs"])
     for item in args.data_dir:
         name, _, path = item.partition("=")
