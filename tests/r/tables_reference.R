@@ -69,6 +69,8 @@ ties <- setting("ties")
 ph_transform <- setting("ph_transform")
 minprop <- as.numeric(setting("cutpoint_minprop"))
 power <- as.numeric(setting("power"))
+interval_breaks <- as.numeric(setting_list("hr_interval_breaks"))
+rmst_horizon <- as.numeric(setting("rmst_horizon"))  # NA: the groups' common follow-up
 maxprop <- as.numeric(setting("cutpoint_maxprop"))
 z_conf <- qnorm(1 - (1 - conf_level) / 2)
 
@@ -84,7 +86,8 @@ LABELS <- list(median = c("low", "high"), tertile = c("T1", "T2", "T3"),
 # Rows are kept in one environment per table under zero-padded serial numbers (appending to
 # a growing list copies it every time).
 tables <- new.env()
-for (name in c("km", "risk_table", "logrank", "cox", "ph", "cutpoints", "pooled")) {
+for (name in c("km", "risk_table", "logrank", "cox", "ph", "cutpoints", "pooled",
+               "nonproportional")) {
   tables[[name]] <- new.env()
 }
 add <- function(table, keys, row) {
@@ -397,6 +400,51 @@ two_group_cutpoint <- function(keys, method, data, marker, groups, cutpoints) {
   max(data[[marker]][!is.na(groups) & groups == "low"])
 }
 
+# The HR of the standardized marker in each interval between the breaks: coxph on the
+# counting-process episodes of survSplit, one interval at a time.
+interval_hazard_ratios <- function(keys, tm, ev, z, stratum) {
+  ok <- is.finite(z) & is.finite(tm) & is.finite(ev)
+  d <- data.frame(tm = tm[ok], ev = ev[ok], z = z[ok],
+                  s = if (is.null(stratum)) "1" else stratum[ok])
+  episodes <- survSplit(Surv(tm, ev) ~ ., data = d, cut = interval_breaks, episode = "k")
+  starts <- c(0, interval_breaks)
+  for (k in seq_along(starts)) {
+    sub <- episodes[episodes$k == k, ]
+    row <- list(model = "interval_hr", cut_method = "none", start = starts[k],
+                n = nrow(sub), events = as.integer(sum(sub$ev)), estimate = NA_real_,
+                lower = NA_real_, upper = NA_real_, p = NA_real_)
+    if (row$events >= min_events) {
+      fit <- if (is.null(stratum)) coxph(Surv(tstart, tm, ev) ~ z, data = sub, ties = ties)
+             else coxph(Surv(tstart, tm, ev) ~ z + strata(s), data = sub, ties = ties)
+      b <- unname(coef(fit)); se <- sqrt(vcov(fit)[1, 1])
+      row <- modifyList(row, list(estimate = exp(b), lower = exp(b - z_conf * se),
+                                  upper = exp(b + z_conf * se), p = 2 * pnorm(-abs(b / se))))
+    }
+    add("nonproportional", keys, row)
+  }
+}
+
+# Restricted mean survival time, high minus low median group, from print.survfit's rmean.
+rmst_difference <- function(keys, tm, ev, groups) {
+  keep <- !is.na(groups)
+  row <- list(model = "rmst_difference", cut_method = "median", start = 0,
+              n = sum(keep), events = as.integer(sum(ev[keep])), estimate = NA_real_,
+              lower = NA_real_, upper = NA_real_, p = NA_real_)
+  low <- keep & groups == "low"
+  high <- keep & groups == "high"
+  if (sum(low) >= min_group_size && sum(high) >= min_group_size) {
+    tau <- if (is.na(rmst_horizon)) min(max(tm[low]), max(tm[high])) else rmst_horizon
+    g <- factor(groups[keep], levels = c("low", "high"))
+    table <- summary(survfit(Surv(tm[keep], ev[keep]) ~ g), rmean = tau)$table
+    difference <- table[2, "rmean"] - table[1, "rmean"]
+    se <- sqrt(table[1, "se(rmean)"]^2 + table[2, "se(rmean)"]^2)
+    row <- modifyList(row, list(estimate = difference, lower = difference - z_conf * se,
+                                upper = difference + z_conf * se,
+                                p = 2 * pnorm(-abs(difference / se))))
+  }
+  add("nonproportional", keys, row)
+}
+
 analyse_marker <- function(keys, data, stratum, marker, endpoint, cutpoints) {
   tm <- data[[paste0(endpoint, "_time")]]
   ev <- data[[paste0(endpoint, "_event")]]
@@ -417,6 +465,8 @@ analyse_marker <- function(keys, data, stratum, marker, endpoint, cutpoints) {
   z_name <- paste0(marker, "_z")
   z <- data[[z_name]]
   linear <- fit_model(keys, "continuous", "none", tm, ev, z, z_name, stratum)
+  interval_hazard_ratios(keys, tm, ev, z, stratum)
+  rmst_difference(keys, tm, ev, marker_groups(data, marker, "median"))
   if (marker %in% names(doubling)) {
     unit <- doubling[[marker]]
     value <- data[[marker]]
@@ -620,6 +670,7 @@ result <- list(
   ph = columns(rows_frame(rows_of("ph"))), cutpoints = columns(rows_frame(rows_of("cutpoints"))),
   pooled = columns(rows_frame(rows_of("pooled"))), cox = columns(cox),
   logrank = columns(logrank),
+  nonproportional = columns(rows_frame(rows_of("nonproportional"))),
   versions = list(R = R.version.string, survival = as.character(packageVersion("survival")),
                   maxstat = as.character(packageVersion("maxstat")),
                   metafor = as.character(packageVersion("metafor")))

@@ -209,6 +209,8 @@ def r_inputs(dataset: Dataset) -> dict[str, pd.DataFrame]:
         "cutpoint_minprop": s.cutpoint_minprop,
         "cutpoint_maxprop": s.cutpoint_maxprop,
         "power": s.power,
+        "hr_interval_breaks": joined(float(b) for b in s.hr_interval_breaks),
+        "rmst_horizon": "NA" if s.rmst_horizon is None else s.rmst_horizon,
     }
     frame = pd.DataFrame({"name": list(settings), "value": [str(v) for v in settings.values()]})
     return {"patients": patients, "settings": frame}
@@ -475,6 +477,22 @@ def test_optimal_cutpoint_rows_carry_the_corrected_p_only(analysed):
         assert per_cohort["note"].str.contains("corrected for the cutpoint search").all()
         checked += len(per_cohort)
     assert checked > 0
+
+
+@pytest.mark.r
+def test_interval_hazard_ratios_and_rmst_differences_match_r(analysed, reference):
+    """Where hazards are not proportional: the marker's HR in each interval (R: coxph on
+    survSplit episodes) and the RMST difference of the median groups (R: print.survfit's
+    rmean), per cancer type and cohort."""
+    keys = [*CUTPOINT_KEYS, "model", "cut_method", "start"]
+    pairs = paired(analysed.tables["nonproportional"], reference["nonproportional"], keys)
+    assert {"interval_hr", "rmst_difference"} <= set(pairs["model"])
+    assert_equal(pairs, "n", keys)
+    assert_equal(pairs, "events", keys)
+    for column in ("estimate", "lower", "upper"):
+        assert_close(pairs, column, keys, rtol=COEF_RTOL)
+    assert_close(pairs, "p", keys, rtol=P_RTOL, atol=P_ATOL)
+    assert pairs["estimate_py"].notna().sum() > 0
 
 
 @pytest.mark.r

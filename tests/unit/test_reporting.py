@@ -11,7 +11,12 @@ from markersurv.config.settings import AnalysisSettings
 from markersurv.config.study import Study
 from markersurv.reporting.cautions import cautions
 from markersurv.reporting.marker_subsets import clinical_in_both, subset_characteristics
-from markersurv.reporting.narrative import frame_html, narrative_html, results_frame
+from markersurv.reporting.narrative import (
+    frame_html,
+    narrative_html,
+    nonproportional_html,
+    results_frame,
+)
 from markersurv.reporting.remark import ITEMS, remark_html
 from markersurv.reporting.table_one import suppress_small_counts, table_one
 
@@ -340,3 +345,25 @@ def test_the_methods_name_the_declared_primary_analysis():
     page = page_of(declared)
     assert "the adjusted model of IL-6 for OS, pooled within each cancer type" in page
     assert "never a naive p or a q-value" in page
+
+
+def test_hazard_ratios_in_intervals_and_rmst_stand_beside_a_flagged_result():
+    row = {"cancer_type": "BRCA", "cohort": "all", "endpoint": "os", "marker": "il6",
+           "model": "continuous", "family": "continuous", "cut_method": "none",
+           "term": "il6_z", "n": 50, "events": 20, "hr": 1.2, "hr_lower": 1.0,
+           "hr_upper": 1.4, "p": 0.04, "q": 0.04, "ph_p": 0.001, "min_detectable_hr": 1.6,
+           "status": "warning"}  # fmt: skip
+    cox = pd.DataFrame([row, {**row, "cancer_type": "NSCLC", "ph_p": 0.6, "status": "ok"}])
+    beside = pd.DataFrame(
+        [
+            {"cancer_type": t, "cohort": "all", "endpoint": "os", "marker": "il6",
+             "model": "interval_hr", "start": 0.0, "end": 12.0, "n": 50, "events": 12,
+             "estimate": 2.1, "lower": 1.2, "upper": 3.5, "p": 0.01, "status": "ok"}
+            for t in ("BRCA", "NSCLC")
+        ]
+    )  # fmt: skip
+    settings = AnalysisSettings.from_config(CONFIG)
+    html = "\n".join(nonproportional_html(cox, beside, settings))
+    assert 'id="nonproportional"' in html
+    assert "BRCA" in html and "NSCLC" not in html
+    assert nonproportional_html(cox.assign(ph_p=0.5), beside, settings) == []

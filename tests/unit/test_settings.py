@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import yaml
+from snakemake.utils import validate
+
 from markersurv.config.schema import load_schema
 from markersurv.config.settings import (
     AnalysisSettings,
@@ -9,6 +12,7 @@ from markersurv.config.settings import (
     HarmonizeSettings,
     with_defaults,
 )
+from tests.helpers_cohort import REPO
 
 MINIMAL = {"markers": [{"id": "m1", "label": "Marker one"}], "endpoints": [{"id": "os"}]}
 
@@ -42,3 +46,19 @@ def test_settings_objects_read_the_filled_config():
     assert harmonize.vocabulary_dir == "resources/vocab" and harmonize.data_dirs == {}
     analysis = AnalysisSettings.from_config({**MINIMAL, "analysis": {"min_events": 3}})
     assert analysis.min_events == 3 and analysis.markers == ("m1",)
+
+
+def test_snakemake_validates_and_fills_the_bundled_configs_and_a_declared_primary():
+    """Snakemake fills defaults into nested objects: an optional object (analysis.primary,
+    null by default) must have no defaults of its own, or filling them fails on None."""
+    schema = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
+    for name in ("config.yaml", "tcga.yaml"):
+        config = yaml.safe_load((REPO / "config" / name).read_text())
+        validate(config, schema)
+        assert config["analysis"]["primary"] is None
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    primary = {"markers": ["il6"], "endpoints": ["os"], "model": "dichotomized"}
+    config["analysis"] = {"primary": primary}
+    validate(config, schema)
+    assert config["analysis"]["primary"] == primary
+    assert config["analysis"]["hr_interval_breaks"] == [12, 36]

@@ -87,7 +87,7 @@ def test_the_writer_refuses_a_missing_column_and_pooled_columns_are_required_whe
         write_table("km", km_frame().drop(columns="group"), tmp_path / "km.tsv")
     logrank = pd.DataFrame({c: [np.nan] for c in CONTRACTS["logrank"].columns})
     write_table("logrank", logrank, tmp_path / "per_type.tsv")
-    with pytest.raises(TableContractError, match=r"missing columns \['family', 'q'\]"):
+    with pytest.raises(TableContractError, match=r"missing columns \['family', 'q', 'role'\]"):
         write_table("logrank", logrank, tmp_path / "pooled.tsv", pooled=True)
 
 

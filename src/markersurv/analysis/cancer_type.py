@@ -26,6 +26,7 @@ from markersurv.analysis.covariates import (
 from markersurv.analysis.cox_models import fit_model, lr_statistic, rcs_basis, with_note
 from markersurv.analysis.groups import LABELS, joint_groups, joint_labels, marker_groups
 from markersurv.analysis.imputation import imputed_adjusted_rows
+from markersurv.analysis.nonproportional import interval_rows, rmst_row
 from markersurv.analysis.pooling import NO_MARKER, pooled_within_types
 from markersurv.analysis.survival_tables import km_rows, logrank_rows
 from markersurv.config.covariates import Covariate
@@ -215,6 +216,11 @@ def analyse_marker(
     continuous = fit_model("continuous", time, event, z, strata, settings)
     tables.add("cox", keys, continuous.rows)
     tables.add("ph", keys, continuous.ph_rows)
+    tables.add("nonproportional", keys, interval_rows(time, event, z, strata, settings, "none"))
+    if "median" in groupings:
+        pooled = strata is not None
+        rmst = rmst_row(time, event, groupings["median"], settings, pooled)
+        tables.add("nonproportional", keys, [rmst])
     if keys["cohort"] == ALL and continuous.zph is not None:
         add_residuals(tables, {**keys, "model": "continuous"}, continuous.zph, settings)
     if marker in settings.doubling_units:

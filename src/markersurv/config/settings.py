@@ -82,6 +82,8 @@ class AnalysisSettings:
     min_events_per_parameter: float
     # The declared primary analysis (markers, endpoints, model, cut_method), or None.
     primary: dict | None
+    rmst_horizon: float | None
+    hr_interval_breaks: tuple[float, ...]
     # Concentration markers, each with its declared unit (None when not declared): their
     # hazard ratio is also reported per doubling of the concentration.
     doubling_units: dict[str, str | None]

@@ -136,6 +136,28 @@ def subsets_html(study, subsets: pd.DataFrame | None, cox: pd.DataFrame | None) 
     return parts
 
 
+def nonproportional_html(cox: pd.DataFrame, beside: pd.DataFrame, settings) -> list[str]:
+    """For each primary result whose proportional-hazards test failed, the hazard ratio in
+    time intervals and the restricted mean survival time difference of its analysis."""
+    if cox.empty or beside.empty:
+        return []
+    flagged = results_frame(cox)
+    flagged = flagged[flagged["ph_p"] < settings.ph_alpha]
+    keys = ["cancer_type", "endpoint", "marker"]
+    rows = beside[beside["cohort"] == "all"].merge(flagged[keys].drop_duplicates(), on=keys)
+    if rows.empty:
+        return []
+    columns = [*keys, "model", "start", "end", "n", "events", "estimate", "lower", "upper",
+               "p", "status"]  # fmt: skip
+    return [
+        '<h2 id="nonproportional">Where proportional hazards fail</h2>',
+        "<p>For each primary result flagged by the proportional-hazards test: the hazard "
+        "ratio per 1 SD within time intervals (months), and the difference in restricted "
+        "mean survival time (months, high minus low median group) up to the horizon.</p>",
+        frame_html(rows[columns]),
+    ]
+
+
 def narrative_html(
     config: dict,
     settings,
@@ -196,6 +218,8 @@ def narrative_html(
     ]
     if "cox" in tables and len(tables["cox"]):
         parts.append(frame_html(results_frame(tables["cox"], study)))
+    if "cox" in tables and "nonproportional" in tables:
+        parts += nonproportional_html(tables["cox"], tables["nonproportional"], settings)
     if "pooled" in tables and len(tables["pooled"]):
         pooled = tables["pooled"]
         pooled = pooled[pooled["method"] == settings.meta_method]

@@ -1,10 +1,9 @@
 """The result tables: their names, columns and kinds of value, and the one way each is
 written and read back.
 
-Every table a stage writes is checked against its contract before it reaches disk: a
-missing column, or numbers where text belongs, is a programming error caught at the writer,
-not a surprise for the stage that reads the table. Columns beyond the contract may follow
-(the columns DESIGN lists are "at least").
+Every table a stage writes is checked against its contract before it reaches disk (a
+missing column, or numbers where text belongs, is caught at the writer); columns beyond the
+contract may follow (DESIGN's columns are "at least").
 """
 
 from __future__ import annotations
@@ -172,6 +171,24 @@ CONTRACTS = {
             },
         ),
         TableContract("cutpoint_scan", {**KEYS, "cutpoint": REAL, "statistic": REAL}),
+        TableContract(
+            "nonproportional",
+            {
+                **KEYS,
+                "model": TEXT,
+                "cut_method": TEXT,
+                "term": TEXT,
+                "start": REAL,
+                "end": REAL,
+                "n": COUNT,
+                "events": COUNT,
+                "estimate": REAL,
+                "lower": REAL,
+                "upper": REAL,
+                "p": REAL,
+                **STATUS,
+            },
+        ),
         TableContract(
             "added_value",
             {
@@ -349,17 +366,17 @@ ANALYSIS_TABLES = (
     "ph",
     "cutpoints",
     "cutpoint_scan",
+    "nonproportional",
     "added_value",
     "spline_curve",
     "pooled",
 )
 
-# What the figures of a cancer type draw beyond the result tables: Kaplan-Meier steps and
-# scaled Schoenfeld residuals with their smooth, of the pooled (cohort = all) analysis.
+# What figures draw beyond the result tables (pooled analysis): Kaplan-Meier steps, scaled
+# Schoenfeld residuals and their smooth.
 FIGURE_TABLES = ("km_curve", "ph_residuals", "ph_smooth")
 
-# Every table of one cancer type's analysis folder.
-CANCER_TYPE_TABLES = ANALYSIS_TABLES + FIGURE_TABLES
+CANCER_TYPE_TABLES = ANALYSIS_TABLES + FIGURE_TABLES  # every table of a cancer type's folder
 
 
 class TableContractError(ValueError):
