@@ -41,6 +41,7 @@ STATUSES = {"ok", "warning", "not_estimable"}
 ESTIMATES = {
     "cox": (["coef", "se", "hr", "hr_lower", "hr_upper", "z", "p"], ["coef", "se", "hr", "p"]),
     "logrank": (["chisq", "p"], ["chisq", "p"]),
+    "nonproportional": (["estimate", "lower", "upper", "p"], ["estimate", "lower", "upper"]),
     "pooled": (["log_hr", "se", "hr", "hr_lower", "hr_upper", "p"], ["log_hr", "se", "hr", "p"]),
     "cutpoints": (["cutpoint", "statistic", "p_adjusted"], ["cutpoint", "p_adjusted"]),
     "added_value": (
@@ -278,6 +279,11 @@ def status_problems(tables: dict[str, pd.DataFrame]) -> list[str]:
         if name == "cox":
             p_only = (ok["term"] == "nonlinearity").to_numpy()
             missing = np.where(p_only, ok["p"].isna().to_numpy(), missing)
+        if name in ("cox", "logrank"):
+            # A pooled data-chosen split has no p (each cohort chose its own cutpoint).
+            chosen = ((ok["cut_method"] == "optimal") & (ok["cohort"] == "all")).to_numpy()
+            without_p = ok[[c for c in required if c != "p"]].isna().any(axis=1).to_numpy()
+            missing = np.where(chosen, without_p, missing)
         if missing.any():
             problems.append(f"{name}: ok rows with NaN estimates\n{ok[missing]}")
     return problems

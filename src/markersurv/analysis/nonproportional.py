@@ -50,15 +50,27 @@ def interval_rows(
         t = np.minimum(time, end)[at_risk]
         e = (event.astype(bool) & (time <= end))[at_risk].astype(float)
         s = None if strata is None else np.asarray(strata)[at_risk]
-        outcome = fit_model("interval", t, e, x[at_risk], s, settings, cut_method=cut_method)
+        # Few events in an interval can leave a coefficient whose interval overflows.
+        with np.errstate(over="ignore"):
+            outcome = fit_model("interval", t, e, x[at_risk], s, settings, cut_method=cut_method)
         (fit,) = outcome.rows
+        if fit["status"] != "not_estimable" and not np.isfinite(fit["hr_upper"]):
+            fit = {
+                **fit,
+                **dict.fromkeys(("hr", "hr_lower", "hr_upper", "p"), np.nan),
+                "status": "not_estimable",
+                "note": "; ".join(
+                    n for n in (fit["note"], "the hazard ratio in this interval is not finite") if n
+                ),
+            }
         rows.append(
             {
                 "model": "interval_hr",
                 "cut_method": cut_method,
                 "term": fit["term"],
                 "start": start,
-                "end": end,
+                # The last interval is open: no end (tables hold no infinite values).
+                "end": end if np.isfinite(end) else np.nan,
                 "n": fit["n"],
                 "events": fit["events"],
                 "estimate": fit["hr"],
