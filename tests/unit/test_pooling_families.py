@@ -33,6 +33,7 @@ def cox_row(
     p=0.01,
     status="ok",
     note="",
+    role="secondary",
 ) -> dict:
     default_term = f"{marker}_high" if model == "dichotomized" else f"{marker}_z"
     return {
@@ -49,6 +50,7 @@ def cox_row(
         "p": p,
         "status": status,
         "note": note,
+        "role": role,
     }
 
 
@@ -60,7 +62,9 @@ def cox_row(
         (cox_row(model="adjusted", term="age"), None),
         (cox_row(model="dichotomized", cut_method="median"), "dichotomized:median"),
         (cox_row(model="dichotomized", cut_method="tertile", term="il6_T2"), None),
-        (cox_row(model="dichotomized", cut_method="optimal"), "dichotomized:optimal"),
+        # A data-chosen split has no q: its p is the search-corrected one.
+        (cox_row(model="dichotomized", cut_method="optimal"), None),
+        (cox_row(model="adjusted", role="primary"), "primary"),
         (cox_row(model="clinical", term="stage_group"), "clinical:stage_group"),
         (cox_row(model="spline", term="nonlinearity"), "spline:nonlinearity"),
         (cox_row(model="spline", term="il6_z_rcs1"), None),
