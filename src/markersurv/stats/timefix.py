@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
+
+from markersurv.stats.cox.ordering import float_order
 
 #: R's default tolerance for ``aeqSurv``: ``sqrt(.Machine$double.eps)``.
 TIMEFIX_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
@@ -34,18 +37,62 @@ def merge_close_times(time: np.ndarray, tolerance: float = TIMEFIX_TOLERANCE) ->
     Therneau, T. M. (2023). survival: Survival Analysis. R package version 3.5, ``aeqSurv``
     and the vignette "Roundoff error and tied times".
     """
-    order = np.argsort(time, kind="stable")
-    ordered = time[order]
-    first = np.r_[True, ordered[1:] != ordered[:-1]]
-    distinct = ordered[first]
-    if distinct.size < 2:
-        return time
-    gap = np.diff(distinct)
-    tied = (gap <= tolerance) | (gap / np.mean(np.abs(distinct)) <= tolerance)
-    if not tied.any():
-        return time
-    starts_chain = np.r_[True, ~tied]
-    chain_of_distinct = np.cumsum(starts_chain) - 1
+    return merge_close_times_ordered(time, tolerance)[0]
+
+
+def merge_close_times_ordered(
+    time: np.ndarray, tolerance: float = TIMEFIX_TOLERANCE
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`merge_close_times` and the ascending order of the times it sorted for that.
+
+    The order sorts the merged times as well (merging never reorders), so a caller that
+    sorts by time next can start from it.
+    """
+    time = np.asarray(time, dtype=float)
+    order = float_order(time)
+    merged_sorted = _merge_sorted(time[order], tolerance)
+    if merged_sorted is None:
+        return time, order
     merged = np.empty_like(time)
-    merged[order] = distinct[starts_chain][chain_of_distinct[np.cumsum(first) - 1]]
-    return merged
+    merged[order] = merged_sorted
+    return merged, order
+
+
+def _merge_sorted(ordered: np.ndarray, tolerance: float) -> np.ndarray | None:
+    mean_abs, distinct = _distinct_mean_abs(ordered)
+    if distinct < 2:
+        return None
+    merged = _merge_chains(ordered, tolerance, mean_abs)
+    return None if merged.size == 0 else merged
+
+
+@numba.njit(cache=True, nogil=True)
+def _distinct_mean_abs(ordered):
+    total = 0.0
+    count = 0
+    for i in range(ordered.size):
+        if i == 0 or ordered[i] != ordered[i - 1]:
+            total += abs(ordered[i])
+            count += 1
+    return (total / count if count else 0.0), count
+
+
+@numba.njit(cache=True, nogil=True)
+def _merge_chains(ordered, tolerance, mean_abs):
+    """Each sorted time replaced by the first member of its chain; empty if none merges."""
+    n = ordered.size
+    out = np.empty(n)
+    merged_any = False
+    chain_value = ordered[0]
+    previous = ordered[0]
+    for i in range(n):
+        value = ordered[i]
+        if value != previous:
+            gap = value - previous
+            if gap <= tolerance or gap / mean_abs <= tolerance:
+                merged_any = True
+            else:
+                chain_value = value
+            previous = value
+        out[i] = chain_value
+    return out if merged_any else out[:0]

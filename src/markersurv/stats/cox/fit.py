@@ -18,7 +18,7 @@ from markersurv.stats.cox.likelihood import RiskSets, inverse_kept
 from markersurv.stats.cox.newton import NewtonResult, newton_raphson
 from markersurv.stats.cox.result import CoxFit, frozen
 from markersurv.stats.km import SurvivalDataError, ordered_levels, survival_arrays
-from markersurv.stats.timefix import merge_close_times
+from markersurv.stats.timefix import merge_close_times_ordered
 
 __all__ = ["CoxFit", "fit_cox"]
 
@@ -179,8 +179,9 @@ def fit_cox(
     Model*. Springer.
     """
     t, e = survival_arrays(time, event)
+    ascending = None
     if timefix:
-        t = merge_close_times(t)
+        t, ascending = merge_close_times_ordered(t)
     names, values = _design(X, t.size)
     if ties not in ("efron", "breslow"):
         raise ValueError(f"ties must be 'efron' or 'breslow'; found {ties!r}")
@@ -209,7 +210,7 @@ def fit_cox(
         return _not_estimable(data, "no events: the partial likelihood is flat", nan_stats=True)
 
     means, scale = _center_scale(values)
-    risk_sets = RiskSets.build(t, e, ((values - means) * scale).T, codes, ties)
+    risk_sets = RiskSets.build(t, e, ((values - means) * scale).T, codes, ties, ascending=ascending)
     first, res, counts, notes = _attempts(risk_sets, start / scale, max_iter, tol, refit_step)
     null = first if init is None else newton_raphson(risk_sets, np.zeros(p), max_iter=0, tol=tol)
     stats: dict[str, Any] = dict(

@@ -1,11 +1,9 @@
 """Cox partial log-likelihood, score and information over risk sets, with Efron or Breslow ties.
 
-The data are sorted once by stratum and descending time. A death time's risk set is then a
-prefix of its stratum, so risk-set sums of ``exp(eta)`` and ``exp(eta) x`` are cumulative sums
-of per-chunk sums (a chunk ends where a death time's tied group ends). The second-moment sums
-``exp(eta) x x'`` are never formed per risk set: each patient's contribution to all the risk
-sets it belongs to collapses into one weight, so the information matrix needs one weighted
-``X' W X`` product. Efron's correction is applied per tied death by grouped reductions.
+The data are sorted once by stratum and descending time, so that a death time's risk set is
+everybody of its stratum up to the end of its tied group. One compiled pass then accumulates
+the risk-set sums of ``exp(eta)``, ``exp(eta) x`` and ``exp(eta) x x'`` row by row and adds
+each death group's terms as it closes: the algorithm of R's ``coxfit6``, linear in n.
 """
 
 from __future__ import annotations
@@ -13,57 +11,143 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numba
 import numpy as np
+
+from markersurv.stats.cox.ordering import code_order, float_order
 
 Ties = Literal["efron", "breslow"]
 
 
-def _segmented_cumsum(values: np.ndarray, starts: np.ndarray, reverse: bool = False) -> np.ndarray:
-    """Cumulative sums along the last axis, restarting at each index in ``starts``.
+@numba.njit(cache=True, nogil=True)
+def _forward_pass(z, dead, group_end, stratum_start, beta, efron, risk, means, group_weight):
+    """Risk-set sums row by row; the log-likelihood and each death's weighted covariate mean.
 
-    Each segment is summed on its own (a loop over strata, not over patients) so that the sums
-    of one stratum never absorb the rounding error of another's, however different their sizes.
+    Rows are sorted by stratum and descending time; ``group_end[i]``: row i is the last of its
+    stratum's rows at its time; ``stratum_start[i]``: row i opens a stratum. Fills ``risk``
+    (``exp(eta)`` per row), ``means`` (one row per death, in row order: the risk-set mean of
+    the covariates under Efron's or Breslow's weights) and, at each group's last row,
+    ``group_weight[i, 0]`` (the sum of ``1 / denominator`` over the group's deaths) and
+    ``group_weight[i, 1]`` (the same weighted by Efron's fractions).
     """
-    if reverse:
-        length = values.shape[-1]
-        flipped_starts = length - np.append(starts[1:], length)[::-1]
-        return _segmented_cumsum(values[..., ::-1], flipped_starts)[..., ::-1]
-    if starts.size == 1:
-        return np.cumsum(values, axis=-1)
-    out = np.empty_like(values)
-    bounds = np.append(starts, values.shape[-1])
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        np.cumsum(values[..., lo:hi], axis=-1, out=out[..., lo:hi])
+    n, p = z.shape
+    s1 = np.zeros(p)
+    d1 = np.zeros(p)
+    loglik = 0.0
+    s0 = 0.0
+    d0 = 0.0
+    nd = 0
+    row = 0
+    for i in range(n):
+        if stratum_start[i]:
+            s0 = 0.0
+            s1[:] = 0.0
+        eta = 0.0
+        for k in range(p):
+            eta += beta[k] * z[i, k]
+        r = np.exp(eta)
+        risk[i] = r
+        s0 += r
+        for k in range(p):
+            s1[k] += r * z[i, k]
+        if dead[i]:
+            nd += 1
+            loglik += eta
+            d0 += r
+            for k in range(p):
+                d1[k] += r * z[i, k]
+        group_weight[i, 0] = 0.0
+        group_weight[i, 1] = 0.0
+        if group_end[i] and nd > 0:
+            inv_sum = 0.0
+            frac_sum = 0.0
+            for j in range(nd):
+                # Efron: the j-th of nd tied deaths sees the risk set less j/nd of them.
+                frac = j / nd if efron else 0.0
+                den = s0 - frac * d0
+                loglik -= np.log(den)
+                inv = 1.0 / den
+                inv_sum += inv
+                frac_sum += frac * inv
+                for k in range(p):
+                    means[row, k] = (s1[k] - frac * d1[k]) * inv
+                row += 1
+            group_weight[i, 0] = inv_sum
+            group_weight[i, 1] = frac_sum
+            nd = 0
+            d0 = 0.0
+            d1[:] = 0.0
+    return loglik
+
+
+@numba.njit(cache=True, nogil=True)
+def _row_weights(dead, group_end, stratum_start, risk, group_weight):
+    """Each row's total weight over the risk sets it belongs to (the information's X'WX).
+
+    A row is in the risk set of its own death group and of every later one of its stratum,
+    so its weight is ``exp(eta)`` times a reverse cumulative sum; a death also leaves the
+    Efron share of its own group.
+    """
+    n = risk.size
+    out = np.empty(n)
+    total = 0.0
+    frac = 0.0
+    for i in range(n - 1, -1, -1):
+        if group_end[i]:
+            total += group_weight[i, 0]
+            frac = group_weight[i, 1]
+        w = risk[i] * total
+        if dead[i]:
+            w -= risk[i] * frac
+        out[i] = w
+        if stratum_start[i]:
+            total = 0.0
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _gather(rows, order):
+    out = np.empty((order.size, rows.shape[1]))
+    for i in range(order.size):
+        out[i] = rows[order[i]]
+    return out
+
+
+def _gather_rows(z: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``z[:, order].T`` as a C-ordered (n, p) array (z is (p, n))."""
+    # A patient's covariates are read as one contiguous row when z is the transpose of an
+    # (n, p) C array, as the fit passes it; a (p, n) C array is transposed first.
+    return _gather(np.ascontiguousarray(np.asarray(z, dtype=float).T), order)
 
 
 @dataclass(frozen=True, eq=False)
 class RiskSets:
-    """Sorted covariates and the index arrays that define every risk set and tied death group.
+    """The data sorted by stratum, then descending time, ready for :meth:`evaluate`.
 
-    Build with :meth:`build`; evaluate the partial likelihood with :meth:`evaluate`.
-    Attributes are in sorted order (by stratum, then descending time); ``dg`` is short for a
-    death group, the deaths of one stratum at one time.
+    Build with :meth:`build`. ``z`` holds one row per patient in that order; a death group
+    (the deaths of one stratum at one time) shares the risk set that ends with its tied rows.
     """
 
-    z: np.ndarray  # (p, n) covariates, sorted
-    dead_rows: np.ndarray  # sorted positions of the deaths
+    z: np.ndarray  # (n, p) covariates, sorted
+    dead: np.ndarray  # event indicator per sorted row
+    group_end: np.ndarray  # the row is the last of its stratum's rows at its time
+    stratum_start: np.ndarray  # the row is the first of its stratum
     dead_z_sum: np.ndarray  # (p,) sum of the deaths' covariates
-    strata_rows: np.ndarray  # first row of each stratum
-    chunk_starts: np.ndarray | None  # row ranges summed before accumulating (None: by row)
-    chunk_strata: np.ndarray | None  # first chunk of each stratum
-    dg_close: np.ndarray  # the chunk (or row) that closes each death group's risk set
-    dg_starts: np.ndarray | None  # first position in dead_rows of each group (None: no ties)
-    dg_strata: np.ndarray  # first death group of each stratum that has deaths
-    dead_dg: np.ndarray  # death group of each death
-    efron_frac: np.ndarray | None  # Efron's k/d for the k-th of d tied deaths (None: Breslow)
-    row_dg: np.ndarray  # first death group whose risk set holds the row (or the sentinel)
+    dead_count: int
+    efron: bool
 
     @classmethod
     def build(
-        cls, time: np.ndarray, event: np.ndarray, z: np.ndarray, strata: np.ndarray, ties: Ties
+        cls,
+        time: np.ndarray,
+        event: np.ndarray,
+        z: np.ndarray,
+        strata: np.ndarray,
+        ties: Ties,
+        *,
+        ascending: np.ndarray | None = None,
     ) -> RiskSets:
-        """Sort once and precompute the risk-set structure.
+        """Sort once.
 
         Parameters
         ----------
@@ -75,75 +159,38 @@ class RiskSets:
             Integer stratum code per row.
         ties : {"efron", "breslow"}
             Handling of tied death times.
+        ascending : numpy.ndarray, optional
+            An ordering of ``time`` from the smallest (as the timefix step produces), to save
+            a sort.
         """
-        n = time.size
-        if np.all(strata == strata[0]):
-            order = np.argsort(-time)
+        if ascending is None:
+            order = float_order(time, descending=True)
         else:
-            order = np.lexsort((-time, strata))
-        t, s, dead = time[order], strata[order], event[order].astype(bool)
-        zs = np.take(z, order, axis=1)
-
-        new_tie = np.ones(n, dtype=bool)
-        new_tie[1:] = (t[1:] != t[:-1]) | (s[1:] != s[:-1])
-        tie_end = np.append(np.flatnonzero(new_tie)[1:], n)
-        new_stratum = np.r_[True, s[1:] != s[:-1]]
-        strata_rows = np.flatnonzero(new_stratum)
-
-        dead_rows = np.flatnonzero(dead)
-        dead_tie = (np.cumsum(new_tie) - 1)[dead_rows]
-        dg_starts = np.flatnonzero(np.r_[True, dead_tie[1:] != dead_tie[:-1]])
-        n_dg = dg_starts.size
-        dg_size = np.diff(np.append(dg_starts, dead_rows.size))
-        dg_end = tie_end[dead_tie[dg_starts]]
-        dg_stratum = s[dg_end - 1]
-        tied = n_dg < dead_rows.size
-
-        # With few distinct death times, sum rows per chunk first and accumulate chunks;
-        # with many, accumulate rows directly (a chunk of one or two rows saves nothing).
-        boundary = new_stratum.copy()
-        boundary[dg_end[dg_end < n]] = True
-        chunk_starts = np.flatnonzero(boundary)
-        by_rows = chunk_starts.size > n // 4
-        efron_frac = None
-        if ties == "efron" and tied:
-            efron_frac = (np.arange(dead_rows.size) - np.repeat(dg_starts, dg_size)) / np.repeat(
-                dg_size, dg_size
-            )
-
-        row_dg = np.cumsum(np.bincount(dg_end, minlength=n + 1)[:n])
-        inside = row_dg < n_dg
-        inside[inside] = dg_stratum[row_dg[inside]] == s[inside]
-        row_dg[~inside] = n_dg
-
+            # Reversing an ascending order gives descending times; the order within a tied
+            # group does not matter, a group enters its risk set as a whole.
+            order = np.ascontiguousarray(ascending[::-1], dtype=np.int64)
+        codes = np.asarray(strata, dtype=np.int64)
+        if codes.size and codes.min() != codes.max():
+            order = code_order(codes - codes.min(), order)
+        t, s = np.asarray(time, dtype=float)[order], codes[order]
+        change = np.empty(t.size, dtype=np.bool_)
+        change[0] = True
+        np.not_equal(s[1:], s[:-1], out=change[1:])
+        group_end = np.empty(t.size, dtype=np.bool_)
+        group_end[-1] = True
+        np.not_equal(t[1:], t[:-1], out=group_end[:-1])
+        group_end[:-1] |= change[1:]
+        zs = _gather_rows(z, order)
+        dead = np.asarray(event, dtype=np.bool_)[order]
         return cls(
             z=zs,
-            dead_rows=dead_rows,
-            dead_z_sum=zs[:, dead_rows].sum(axis=1),
-            strata_rows=strata_rows,
-            chunk_starts=None if by_rows else chunk_starts,
-            chunk_strata=None if by_rows else np.searchsorted(chunk_starts, strata_rows),
-            dg_close=dg_end - 1 if by_rows else np.searchsorted(chunk_starts, dg_end) - 1,
-            dg_starts=dg_starts if tied else None,
-            dg_strata=np.flatnonzero(np.r_[True, dg_stratum[1:] != dg_stratum[:-1]]),
-            dead_dg=np.repeat(np.arange(n_dg), dg_size),
-            efron_frac=efron_frac,
-            row_dg=row_dg,
+            dead=dead,
+            dead_z_sum=zs[dead].sum(axis=0),
+            dead_count=int(dead.sum()),
+            group_end=group_end,
+            stratum_start=change,
+            efron=ties == "efron",
         )
-
-    def _risk_set_sums(self, values: np.ndarray) -> np.ndarray:
-        """Sum of ``values`` (last axis: rows) over each death group's risk set."""
-        if self.chunk_starts is None:
-            return np.take(_segmented_cumsum(values, self.strata_rows), self.dg_close, axis=-1)
-        assert self.chunk_strata is not None  # set together with chunk_starts
-        chunks = np.add.reduceat(values, self.chunk_starts, axis=-1)
-        return np.take(_segmented_cumsum(chunks, self.chunk_strata), self.dg_close, axis=-1)
-
-    def _per_group(self, values: np.ndarray) -> np.ndarray:
-        """Sum of per-death ``values`` (last axis) within each death group."""
-        if self.dg_starts is None:
-            return values
-        return np.add.reduceat(values, self.dg_starts, axis=-1)
 
     def evaluate(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Partial log-likelihood, score vector and information matrix at ``beta``.
@@ -151,46 +198,38 @@ class RiskSets:
         With ``k/d`` Efron's fraction for the k-th of ``d`` tied deaths, the denominators are
         ``S0 - (k/d) D0`` (risk-set sum minus a share of the tied deaths' sum); Breslow's are
         ``S0``. Score and information are sums over deaths of the risk-set mean and covariance
-        of the covariates under those weights.
+        of the covariates under those weights. A trial point far out on a monotone likelihood
+        overflows ``exp`` and returns non-finite values, the caller's signal to halve the step.
 
         References
         ----------
         Efron, B. (1977). The efficiency of Cox's likelihood function for censored data.
         *J Am Stat Assoc* 72, 557-565.
         Therneau, T. M. and Grambsch, P. M. (2000). *Modeling Survival Data: Extending the Cox
-        Model*. Springer, section 3.3.
+        Model*. Springer, section 3.3. Therneau, T. M. (2023). survival: Survival Analysis, R
+        package version 3.5, ``coxfit6.c``.
         """
-        z, dead_rows = self.z, self.dead_rows
-        eta = beta @ z
-        risk = np.exp(eta)
-        risk_z = z * risk
-        s0 = self._risk_set_sums(risk)
-        s1 = self._risk_set_sums(risk_z)
-
-        frac = self.efron_frac
-        denom = s0[self.dead_dg]
-        if frac is not None:
-            denom -= frac * self._per_group(risk[dead_rows])[self.dead_dg]
-        inv = 1.0 / denom
-        inv2 = inv * inv
-        loglik = float(eta[dead_rows].sum() - np.log(denom).sum())
-
-        # Each row belongs to the risk sets of all death groups from its own onward (within
-        # its stratum), so its total weight is a reverse cumulative sum over death groups.
-        a = self._per_group(inv)
-        a_cum = np.append(_segmented_cumsum(a, self.dg_strata, reverse=True), 0.0)
-        weight = risk * np.take(a_cum, self.row_dg)
-        if frac is not None:
-            b = self._per_group(frac * inv)
-            weight[dead_rows] -= risk[dead_rows] * b[self.dead_dg]
-
-        score = self.dead_z_sum - z @ weight
-        info = (z * weight) @ z.T - (s1 * self._per_group(inv2)) @ s1.T
-        if frac is not None:
-            d1 = self._per_group(np.take(risk_z, dead_rows, axis=1))
-            cross = (s1 * self._per_group(frac * inv2)) @ d1.T
-            info += cross + cross.T - (d1 * self._per_group(frac * frac * inv2)) @ d1.T
-        return loglik, score, info
+        z, dead = self.z, self.dead
+        n, p = z.shape
+        risk = np.empty(n)
+        means = np.empty((int(self.dead_count), p))
+        group_weight = np.empty((n, 2))
+        loglik = _forward_pass(
+            z,
+            dead,
+            self.group_end,
+            self.stratum_start,
+            np.ascontiguousarray(beta, dtype=float),
+            self.efron,
+            risk,
+            means,
+            group_weight,
+        )
+        weight = _row_weights(dead, self.group_end, self.stratum_start, risk, group_weight)
+        # sum over deaths of the weighted covariance = X'WX - sum of the means' outer products
+        score = self.dead_z_sum - means.sum(axis=0)
+        info = (z.T * weight) @ z - means.T @ means
+        return float(loglik), score, info
 
 
 def independent_columns(info: np.ndarray, toler: float) -> np.ndarray:

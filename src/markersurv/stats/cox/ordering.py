@@ -1,0 +1,94 @@
+"""Stable orderings of float and integer keys by least-significant-digit radix sort, compiled.
+
+A risk set, a timefix chain, a concordance pass and a cutpoint scan all start by sorting
+times or scores. numpy's argsort of 10^6 doubles costs about as much as R's whole C Cox solver
+(R's ``order`` uses a radix sort); a radix sort on the doubles' bit patterns is linear in n,
+and is stable, so orderings by several keys are built by sorting by the least important key
+first.
+
+References
+----------
+Knuth, D. E. (1998). *The Art of Computer Programming*, vol. 3, section 5.2.5 (radix sorting).
+Herf, M. (2001). Radix tricks: the order-preserving map from IEEE 754 doubles to unsigned
+integers.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_DIGIT_BITS = 8
+_PASSES = 8  # 8 x 8 bits cover 64; small buckets stay in cache
+_BUCKETS = 1 << _DIGIT_BITS
+
+
+@numba.njit(cache=True, nogil=True)
+def _float_keys(values: np.ndarray, descending: bool) -> np.ndarray:
+    """Unsigned keys whose integer order is the order of the doubles (ascending or not)."""
+    bits = values.view(np.uint64)
+    out = np.empty(values.size, dtype=np.uint64)
+    sign = np.uint64(1) << np.uint64(63)
+    for i in range(values.size):
+        if values[i] == 0.0:
+            b = sign  # +0.0 and -0.0 compare equal, so they must share a key
+        elif bits[i] & sign:
+            b = ~bits[i]
+        else:
+            b = bits[i] | sign
+        out[i] = ~b if descending else b
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _radix_sort_by(keys: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``order`` stably rearranged so that ``keys[order]`` is ascending."""
+    n = order.size
+    k = np.empty(n, dtype=np.uint64)
+    idx = order.copy()
+    for i in range(n):
+        k[i] = keys[idx[i]]
+    hist = np.zeros((_PASSES, _BUCKETS), dtype=np.int64)
+    mask = np.uint64(_BUCKETS - 1)
+    for i in range(n):
+        v = k[i]
+        for d in range(_PASSES):
+            hist[d, (v >> np.uint64(d * _DIGIT_BITS)) & mask] += 1
+    k2 = np.empty_like(k)
+    idx2 = np.empty_like(idx)
+    for d in range(_PASSES):
+        counts = hist[d]
+        if counts.max() == n:
+            continue  # every key has the same digit here: the pass would change nothing
+        start = np.empty(_BUCKETS, dtype=np.int64)
+        total = 0
+        for b in range(_BUCKETS):
+            start[b] = total
+            total += counts[b]
+        shift = np.uint64(d * _DIGIT_BITS)
+        for i in range(n):
+            b = (k[i] >> shift) & mask
+            j = start[b]
+            start[b] = j + 1
+            k2[j] = k[i]
+            idx2[j] = idx[i]
+        k, k2 = k2, k
+        idx, idx2 = idx2, idx
+    return idx
+
+
+def float_order(values: np.ndarray, *, descending: bool = False, then=None) -> np.ndarray:
+    """Stable ordering of float values (``then``: an ordering to refine, by default 0..n-1).
+
+    With ``then`` given, the result sorts by ``values`` and keeps the order of ``then`` among
+    equal values, as a stable sort of ``then`` would.
+    """
+    keys = _float_keys(np.ascontiguousarray(values, dtype=np.float64), descending)
+    start = np.arange(keys.size, dtype=np.int64) if then is None else then
+    return _radix_sort_by(keys, np.ascontiguousarray(start, dtype=np.int64))
+
+
+def code_order(codes: np.ndarray, then: np.ndarray) -> np.ndarray:
+    """``then`` stably sorted by non-negative integer codes (strata, event indicators)."""
+    keys = np.ascontiguousarray(codes).astype(np.uint64)
+    return _radix_sort_by(keys, np.ascontiguousarray(then, dtype=np.int64))
