@@ -160,7 +160,8 @@ def test_raw_ids_of_any_content_pass_harmonize_and_merge(tmp_path):
     spec = base_spec(allow_raw_ids=True)
     spec["tables"]["clinical"]["path"] = "{data}/clinical.csv"
     rows = [[i, "2", "10", "1"] for i in AWKWARD_IDS] + [[AWKWARD_IDS[0], "2", "10", "1"]]
-    spec_path = write_cohort(tmp_path / "in", spec, clinical(*rows, ["P8", "", "5", "0"]))
+    # P8 has no follow-up: a ledger entry beside the duplicate row.
+    spec_path = write_cohort(tmp_path / "in", spec, clinical(*rows, ["P8", "2", "", ""]))
     config = {
         "data_dirs": {"data": str(tmp_path / "in")},
         "vocabulary_dir": str(REPO / "resources" / "vocab"),
