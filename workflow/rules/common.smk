@@ -42,7 +42,9 @@ HARMONIZE_CONFIG = config_keys(
     "detection_limit_policy",
     "pseudonymization",
 )
-ANALYSIS_CONFIG = config_keys("markers", "endpoints", "covariates", "treatment", "analysis")
+ANALYSIS_CONFIG = config_keys(
+    "markers", "endpoints", "covariates", "treatment", "analysis"
+)
 FIGURE_CONFIG = config_keys(
     "markers", "endpoints", "covariates", "treatment", "analysis", "figures", "privacy"
 )

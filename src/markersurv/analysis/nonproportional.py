@@ -10,6 +10,8 @@ each interval's fit alone gives the same estimate.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -94,7 +96,7 @@ def rmst_row(
     """Restricted mean survival time, high minus low median group, up to the configured
     horizon (default: the shorter of the two groups' longest follow-up); ``pooled`` when
     the patients of several cohorts are taken together (not stratified)."""
-    row = dict.fromkeys(NONPROPORTIONAL_COLUMNS, np.nan)
+    row: dict[str, Any] = dict.fromkeys(NONPROPORTIONAL_COLUMNS, np.nan)
     row.update(model="rmst_difference", cut_method="median", term="high - low", start=0.0)
     low, high = (groups == "low").to_numpy(), (groups == "high").to_numpy()
     row.update(n=int(low.sum() + high.sum()), events=int(event[low | high].sum()))
