@@ -46,7 +46,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from markersurv.analysis.cox_models import covariate_columns, fit_model
+from markersurv.analysis.cox_models import fit_model
+from markersurv.analysis.covariates import covariate_design
 from markersurv.analysis.pooling import pool
 from markersurv.config.settings import AnalysisSettings
 from markersurv.simulate.core import Baseline, Censoring, CohortDesign, simulate_replicate
@@ -109,7 +110,7 @@ def truth_of(log_hr: dict, term: str) -> float:
 
 
 def design_matrix(patients: pd.DataFrame, terms, s: AnalysisSettings) -> pd.DataFrame:
-    covariates = covariate_columns(patients, s.covariates)
+    covariates = covariate_design(patients, s.covariates_of("NSCLC")).frame()
     return pd.concat([patients[[t for t in terms if t in MARKERS]], covariates], axis=1)[
         list(terms)
     ]
