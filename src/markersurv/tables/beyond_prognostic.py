@@ -1,0 +1,77 @@
+"""The contracts of the tables of the analyses beyond prognostic (DESIGN: predictive markers,
+competing risks, meta-regression across cancer types). Leading columns as every result
+table's; columns beyond these may follow.
+"""
+
+from __future__ import annotations
+
+from markersurv.tables.columns import COUNT, ESTIMATE, KEYS, REAL, STATUS, TEXT, TableContract
+
+BEYOND_PROGNOSTIC = (
+    TableContract(
+        "predictive",
+        {
+            **KEYS,
+            "cut_method": TEXT,
+            "treatment": TEXT,
+            "reference": TEXT,
+            "group": TEXT,
+            "n": COUNT,
+            "events": COUNT,
+            **ESTIMATE,
+            "interaction_p": REAL,
+            **STATUS,
+        },
+    ),
+    TableContract(
+        "cuminc",
+        {
+            **KEYS,
+            "cut_method": TEXT,
+            "group": TEXT,
+            "time": REAL,
+            "cif": REAL,
+            "cif_lower": REAL,
+            "cif_upper": REAL,
+        },
+    ),
+    TableContract(
+        "competing",
+        {
+            **KEYS,
+            "cut_method": TEXT,
+            "model": TEXT,
+            "term": TEXT,
+            "n": COUNT,
+            "events": COUNT,
+            "competing_events": COUNT,
+            "statistic": REAL,
+            "coef": REAL,
+            "se": REAL,
+            **ESTIMATE,
+            **STATUS,
+        },
+    ),
+    TableContract(
+        "meta_regression",
+        {
+            "scope": TEXT,
+            "endpoint": TEXT,
+            "marker": TEXT,
+            "model": TEXT,
+            "method": TEXT,
+            "moderator": TEXT,
+            "term": TEXT,
+            "k": COUNT,
+            "estimate": REAL,
+            "se": REAL,
+            "p": REAL,
+            "qm": REAL,
+            "qm_df": COUNT,
+            "qm_p": REAL,
+            "tau2": REAL,
+            "r2": REAL,
+            **STATUS,
+        },
+    ),
+)
