@@ -184,6 +184,7 @@ class KaplanMeier:
     median_upper: float
     sorted_time: np.ndarray = field(repr=False)
     sorted_event_time: np.ndarray = field(repr=False)
+    sorted_entry: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
 
     def table(self) -> pd.DataFrame:
         """The step table: time, n_risk, n_event, n_censor, surv, std_err, lower, upper."""
@@ -207,7 +208,7 @@ class KaplanMeier:
         return t
 
     def _n_risk_at(self, t: np.ndarray) -> np.ndarray:
-        return (self.n - np.searchsorted(self.sorted_time, t, side="left")).astype(np.int64)
+        return at_risk_counts(self.sorted_time, self.sorted_entry, t)
 
     def survival_at(self, times: Sequence[float] | np.ndarray) -> pd.DataFrame:
         """Survival at given times, as ``summary(fit, times=, extend=TRUE)`` reports it.
@@ -219,7 +220,8 @@ class KaplanMeier:
         -------
         pandas.DataFrame
             time, surv, std_err (standard error of ``surv``, R's summary scale), lower,
-            upper, n_risk (patients with follow-up at least ``time``; 0 past the last time).
+            upper, n_risk (patients with follow-up at least ``time``, and entered before it;
+            0 past the last time).
         """
         t = self._times(times)
         row = np.searchsorted(self.time, t, side="right") - 1
@@ -269,8 +271,16 @@ class KaplanMeier:
         )
 
 
+def at_risk_counts(sorted_time: np.ndarray, sorted_entry: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Patients at risk at each of ``t``: follow-up at least ``t``, entry before ``t``."""
+    n = sorted_time.size
+    left = n - np.searchsorted(sorted_time, t, side="left")
+    not_entered = sorted_entry.size - np.searchsorted(sorted_entry, t, side="left")
+    return (left - not_entered).astype(np.int64)
+
+
 def kaplan_meier(
-    time, event, *, conf_type: ConfType = "log", conf_level: float = 0.95
+    time, event, *, conf_type: ConfType = "log", conf_level: float = 0.95, entry=None
 ) -> KaplanMeier:
     """Kaplan-Meier estimate with Greenwood standard errors and pointwise limits, as R's survfit.
 
@@ -285,6 +295,9 @@ def kaplan_meier(
         ``"log-log"``). ``"plain"`` limits are clipped to [0, 1] as in R.
     conf_level : float
         Confidence level of the limits and of the median's limits.
+    entry : array-like, optional
+        Delayed-entry (left-truncation) times, each below its patient's ``time``: a patient
+        is at risk at the times of ``(entry, time]``, as in R's ``Surv(entry, time, event)``.
 
     Returns
     -------
@@ -315,11 +328,12 @@ def kaplan_meier(
         raise ValueError(f"conf_level must be in (0, 1); found {conf_level!r}")
     t, e = survival_arrays(time, event)
     n = t.size
+    sorted_entry = np.empty(0) if entry is None else np.sort(entry_before_exit(entry, t))
     uniq, inverse = np.unique(t, return_inverse=True)
     n_total = np.bincount(inverse, minlength=uniq.size)
     n_event = np.bincount(inverse, weights=e, minlength=uniq.size).astype(np.int64)
     n_censor = n_total - n_event
-    n_risk = n - np.concatenate([[0], np.cumsum(n_total)[:-1]])
+    n_risk = at_risk_counts(np.sort(t), sorted_entry, uniq)
     d = n_event.astype(float)
     r = n_risk.astype(float)
     surv = np.cumprod(1.0 - d / r)
@@ -345,11 +359,28 @@ def kaplan_meier(
         median_upper=_first_time_below_half(upper, uniq),
         sorted_time=np.sort(t),
         sorted_event_time=np.sort(t[e]),
+        sorted_entry=sorted_entry,
     )
 
 
+def entry_before_exit(entry, time: np.ndarray) -> np.ndarray:
+    """Delayed-entry times as floats, checked: finite, one per patient, below the exit."""
+    start = np.asarray(entry, dtype=float).ravel()
+    if start.size != time.size:
+        raise SurvivalDataError(f"entry must have {time.size} values; found {start.size}")
+    if not np.isfinite(start).all():
+        raise SurvivalDataError("entry times must be finite: drop patients without one first")
+    bad = start >= time
+    if bad.any():
+        raise SurvivalDataError(
+            f"{int(bad.sum())} entry times are not before their exit times (first at row "
+            f"{int(np.argmax(bad))}): a patient is at risk only after entering"
+        )
+    return start
+
+
 def kaplan_meier_groups(
-    time, event, group, *, conf_type: ConfType = "log", conf_level: float = 0.95
+    time, event, group, *, conf_type: ConfType = "log", conf_level: float = 0.95, entry=None
 ) -> dict[object, KaplanMeier]:
     """One Kaplan-Meier curve per group, keyed by group label in a stable order.
 
@@ -367,9 +398,14 @@ def kaplan_meier_groups(
         raise SurvivalDataError(
             f"group must have one value per patient; found {codes.size} for {t.size} patients"
         )
+    start = None if entry is None else entry_before_exit(entry, t)
     return {
         level: kaplan_meier(
-            t[codes == i], e[codes == i], conf_type=conf_type, conf_level=conf_level
+            t[codes == i],
+            e[codes == i],
+            conf_type=conf_type,
+            conf_level=conf_level,
+            entry=None if start is None else start[codes == i],
         )
         for i, level in enumerate(levels)
     }

@@ -14,7 +14,12 @@ from typing import Literal
 import numpy as np
 from scipy.stats import chi2
 
-from markersurv.stats.km import SurvivalDataError, ordered_levels, survival_arrays
+from markersurv.stats.km import (
+    SurvivalDataError,
+    entry_before_exit,
+    ordered_levels,
+    survival_arrays,
+)
 
 LogRankStatus = Literal["ok", "no_events", "single_group", "singular"]
 
@@ -88,9 +93,16 @@ class LogRankTrend:
 
 
 def _observed_expected_variance(
-    t: np.ndarray, e: np.ndarray, codes: np.ndarray, k: int, strata: np.ndarray, rho: float
+    t: np.ndarray,
+    e: np.ndarray,
+    codes: np.ndarray,
+    k: int,
+    strata: np.ndarray,
+    rho: float,
+    entry: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """O, E (per group) and V (k x k) summed over strata, survdiff's accumulation."""
+    """O, E (per group) and V (k x k) summed over strata, survdiff's accumulation; with
+    ``entry``, a patient is in the risk sets of ``(entry, exit]`` only."""
     observed = np.zeros(k)
     expected = np.zeros(k)
     variance = np.zeros((k, k))
@@ -104,6 +116,10 @@ def _observed_expected_variance(
         deaths_g = np.zeros((m, k))
         np.add.at(deaths_g, (inv, gs), es.astype(float))
         risk_g = np.cumsum(at_time[::-1], axis=0)[::-1]
+        if entry is not None:
+            for g in range(k):
+                later = np.sort(entry[in_s][gs == g])
+                risk_g[:, g] -= later.size - np.searchsorted(later, uniq, side="left")
         n_risk = risk_g.sum(axis=1)
         deaths = deaths_g.sum(axis=1)
         if rho != 0.0:
@@ -148,7 +164,7 @@ def _prepare(time, event, group, strata):
     return t, e, levels, codes, strata_codes
 
 
-def logrank_test(time, event, group, *, strata=None, rho: float = 0.0) -> LogRank:
+def logrank_test(time, event, group, *, strata=None, rho: float = 0.0, entry=None) -> LogRank:
     """Log-rank test of equal survival across k groups, optionally stratified (R's survdiff).
 
     Parameters
@@ -187,8 +203,9 @@ def logrank_test(time, event, group, *, strata=None, rho: float = 0.0) -> LogRan
     """
     t, e, levels, codes, strata_codes = _prepare(time, event, group, strata)
     k = len(levels)
+    start = None if entry is None else entry_before_exit(entry, t)
     observed, expected, variance = _observed_expected_variance(
-        t, e, codes, k, strata_codes, float(rho)
+        t, e, codes, k, strata_codes, float(rho), start
     )
     n = np.bincount(codes, minlength=k).astype(np.int64)
     keep = expected > 0

@@ -17,7 +17,12 @@ import pandas as pd
 from markersurv.stats.cox.likelihood import RiskSets, inverse_kept
 from markersurv.stats.cox.newton import NewtonResult, newton_raphson
 from markersurv.stats.cox.result import CoxFit, frozen
-from markersurv.stats.km import SurvivalDataError, ordered_levels, survival_arrays
+from markersurv.stats.km import (
+    SurvivalDataError,
+    entry_before_exit,
+    ordered_levels,
+    survival_arrays,
+)
 from markersurv.stats.timefix import merge_close_times_ordered
 
 __all__ = ["CoxFit", "fit_cox"]
@@ -130,6 +135,7 @@ def fit_cox(
     init=None,
     refit_step: float | None = 0.5,
     timefix: bool = True,
+    entry=None,
 ) -> CoxFit:
     """Fit a Cox proportional-hazards model by Newton-Raphson on the partial likelihood.
 
@@ -159,7 +165,12 @@ def fit_cox(
         multiplied by this factor, then polish with full steps from there; None disables it.
     timefix : bool
         Treat times equal up to rounding error as tied (R's default ``timefix = TRUE``, see
-        :func:`~markersurv.stats.timefix.merge_close_times`).
+        :func:`~markersurv.stats.timefix.merge_close_times`); with ``entry``, over entry and
+        exit times together, as R's ``aeqSurv`` does for ``Surv(entry, time, event)``.
+    entry : array-like, optional
+        Delayed-entry (left-truncation) times, each below its patient's ``time``: the patient
+        is at risk at the deaths of ``(entry, time]``, R's counting-process form
+        ``Surv(entry, time, event)``.
 
     Returns
     -------
@@ -178,10 +189,7 @@ def fit_cox(
     Therneau, T. M. and Grambsch, P. M. (2000). *Modeling Survival Data: Extending the Cox
     Model*. Springer.
     """
-    t, e = survival_arrays(time, event)
-    ascending = None
-    if timefix:
-        t, ascending = merge_close_times_ordered(t)
+    t, e, start, ascending = _times(time, event, entry, timefix)
     names, values = _design(X, t.size)
     if ties not in ("efron", "breslow"):
         raise ValueError(f"ties must be 'efron' or 'breslow'; found {ties!r}")
@@ -193,8 +201,8 @@ def fit_cox(
         if codes.size != t.size:
             raise SurvivalDataError(f"strata must have {t.size} values; found {codes.size}")
     p = values.shape[1]
-    start = np.zeros(p) if init is None else np.asarray(init, dtype=float).ravel()
-    if start.size != p or not np.isfinite(start).all():
+    beta0 = np.zeros(p) if init is None else np.asarray(init, dtype=float).ravel()
+    if beta0.size != p or not np.isfinite(beta0).all():
         raise ValueError(f"init must hold {p} finite values; found {init!r}")
 
     data: dict[str, Any] = dict(
@@ -205,13 +213,16 @@ def fit_cox(
         _time=_readonly(t),
         _event=_readonly(e),
         _strata=_readonly(codes),
+        _entry=None if start is None else _readonly(start),
     )
     if data["events"] == 0:
         return _not_estimable(data, "no events: the partial likelihood is flat", nan_stats=True)
 
     means, scale = _center_scale(values)
-    risk_sets = RiskSets.build(t, e, ((values - means) * scale).T, codes, ties, ascending=ascending)
-    first, res, counts, notes = _attempts(risk_sets, start / scale, max_iter, tol, refit_step)
+    risk_sets = RiskSets.build(
+        t, e, ((values - means) * scale).T, codes, ties, ascending=ascending, entry=start
+    )
+    first, res, counts, notes = _attempts(risk_sets, beta0 / scale, max_iter, tol, refit_step)
     null = first if init is None else newton_raphson(risk_sets, np.zeros(p), max_iter=0, tol=tol)
     stats: dict[str, Any] = dict(
         loglik_null=null.loglik_init,
@@ -249,6 +260,25 @@ def fit_cox(
         **data,
         **stats,
     )
+
+
+def _times(time, event, entry, timefix: bool):
+    """Exit times, events, entry times (or None) and, when known, the exits' ascending order,
+    after R's timefix: over entry and exit times together where there is delayed entry."""
+    t, e = survival_arrays(time, event)
+    start = None if entry is None else entry_before_exit(entry, t)
+    if not timefix:
+        return t, e, start, None
+    if start is None:
+        t, ascending = merge_close_times_ordered(t)
+        return t, e, None, ascending
+    start, t = np.split(merge_close_times_ordered(np.concatenate([start, t]))[0], 2)
+    if (start >= t).any():
+        raise SurvivalDataError(
+            "an entry time equals its exit time up to rounding (R's timefix merges them); a "
+            "patient is at risk only after entering"
+        )
+    return t, e, start, None
 
 
 def _attempts(risk_sets, start, max_iter, tol, refit_step):

@@ -4,6 +4,11 @@ The data are sorted once by stratum and descending time, so that a death time's 
 everybody of its stratum up to the end of its tied group. One compiled pass then accumulates
 the risk-set sums of ``exp(eta)``, ``exp(eta) x`` and ``exp(eta) x x'`` row by row and adds
 each death group's terms as it closes: the algorithm of R's ``coxfit6``, linear in n.
+
+Delayed entry (left truncation, R's ``Surv(entry, time, event)``) adds one more row per
+patient at its entry time, with the patient's covariates and sign -1: sweeping down in time, a
+patient joins the risk sets at its exit and leaves them at its entry, so it is at risk at the
+deaths of ``(entry, exit]``, as in R's ``agfit4``.
 """
 
 from __future__ import annotations
@@ -20,12 +25,13 @@ Ties = Literal["efron", "breslow"]
 
 
 @numba.njit(cache=True, nogil=True)
-def _forward_pass(z, dead, group_end, stratum_start, beta, efron, risk, means, group_weight):
+def _forward_pass(z, dead, sign, group_end, stratum_start, beta, efron, risk, means, group_weight):
     """Risk-set sums row by row; the log-likelihood and each death's weighted covariate mean.
 
     Rows are sorted by stratum and descending time; ``group_end[i]``: row i is the last of its
-    stratum's rows at its time; ``stratum_start[i]``: row i opens a stratum. Fills ``risk``
-    (``exp(eta)`` per row), ``means`` (one row per death, in row order: the risk-set mean of
+    stratum's rows at its time; ``stratum_start[i]``: row i opens a stratum; ``sign[i]``: 1,
+    or -1 for a row that takes its patient out of the risk sets (entry). Fills ``risk``
+    (``sign * exp(eta)`` per row), ``means`` (one row per death, in row order: the risk-set mean of
     the covariates under Efron's or Breslow's weights) and, at each group's last row,
     ``group_weight[i, 0]`` (the sum of ``1 / denominator`` over the group's deaths) and
     ``group_weight[i, 1]`` (the same weighted by Efron's fractions).
@@ -46,10 +52,11 @@ def _forward_pass(z, dead, group_end, stratum_start, beta, efron, risk, means, g
         for k in range(p):
             eta += beta[k] * z[i, k]
         r = np.exp(eta)
-        risk[i] = r
-        s0 += r
+        signed = sign[i] * r
+        risk[i] = signed
+        s0 += signed
         for k in range(p):
-            s1[k] += r * z[i, k]
+            s1[k] += signed * z[i, k]
         if dead[i]:
             nd += 1
             loglik += eta
@@ -86,7 +93,8 @@ def _row_weights(dead, group_end, stratum_start, risk, group_weight):
 
     A row is in the risk set of its own death group and of every later one of its stratum,
     so its weight is ``exp(eta)`` times a reverse cumulative sum; a death also leaves the
-    Efron share of its own group.
+    Efron share of its own group. An entry row's (negative) weight takes off the risk sets
+    at or before its patient's entry.
     """
     n = risk.size
     out = np.empty(n)
@@ -130,6 +138,7 @@ class RiskSets:
 
     z: np.ndarray  # (n, p) covariates, sorted
     dead: np.ndarray  # event indicator per sorted row
+    sign: np.ndarray  # 1, or -1 for a patient's entry row
     group_end: np.ndarray  # the row is the last of its stratum's rows at its time
     stratum_start: np.ndarray  # the row is the first of its stratum
     dead_z_sum: np.ndarray  # (p,) sum of the deaths' covariates
@@ -146,6 +155,7 @@ class RiskSets:
         ties: Ties,
         *,
         ascending: np.ndarray | None = None,
+        entry: np.ndarray | None = None,
     ) -> RiskSets:
         """Sort once.
 
@@ -161,8 +171,20 @@ class RiskSets:
             Handling of tied death times.
         ascending : numpy.ndarray, optional
             An ordering of ``time`` from the smallest (as the timefix step produces), to save
-            a sort.
+            a sort (not with ``entry``).
+        entry : numpy.ndarray, optional
+            Delayed-entry times, each below its row's ``time``: the row is at risk at the
+            deaths of ``(entry, time]``.
         """
+        n = np.asarray(time).size
+        sign = np.ones(n)
+        if entry is not None:
+            time = np.concatenate([time, entry])
+            event = np.concatenate([event, np.zeros(n, dtype=np.asarray(event).dtype)])
+            z = np.concatenate([z, z], axis=1)
+            strata = np.concatenate([strata, strata])
+            sign = np.concatenate([sign, -sign])
+            ascending = None
         if ascending is None:
             order = float_order(time, descending=True)
         else:
@@ -185,6 +207,7 @@ class RiskSets:
         return cls(
             z=zs,
             dead=dead,
+            sign=np.ascontiguousarray(sign[order]),
             dead_z_sum=zs[dead].sum(axis=0),
             dead_count=int(dead.sum()),
             group_end=group_end,
@@ -217,6 +240,7 @@ class RiskSets:
         loglik = _forward_pass(
             z,
             dead,
+            self.sign,
             self.group_end,
             self.stratum_start,
             np.ascontiguousarray(beta, dtype=float),

@@ -95,6 +95,7 @@ class CoxFit:
     _time: np.ndarray = field(repr=False)
     _event: np.ndarray = field(repr=False)
     _strata: np.ndarray = field(repr=False)
+    _entry: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def hr(self) -> np.ndarray:
@@ -164,8 +165,10 @@ class CoxFit:
         )
 
     def concordance(self) -> Concordance:
-        """Harrell's concordance of the linear predictor, as R's ``concordance(fit)``."""
-        if self.status == "not_estimable":
+        """Harrell's concordance of the linear predictor, as R's ``concordance(fit)``; not
+        estimable (NaN) for a fit with delayed entry, whose comparable pairs this count does
+        not know."""
+        if self.status == "not_estimable" or self._entry is not None:
             return Concordance.not_estimable()
         return concordance_index(
             self._time, self._event, self.linear_predictor, self._strata, timefix=False
