@@ -6,12 +6,13 @@ numbers and national ids built to pass (or fail) their check digit; no real pers
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from markersurv.errors import CohortSpecError
 from markersurv.harmonize.privacy.content import has_email, has_phone, is_person_name
 from markersurv.harmonize.privacy.identifiers import looks_like_identifier
-from markersurv.harmonize.privacy.national_ids import national_id_kind
+from markersurv.harmonize.privacy.national_ids import bare_ssn_column, national_id_kind
 from tests.helpers_cohort import base_spec, clinical, harmonize_rows, raw_ids_absent
 
 HEADER = ("pid", "il6", "os_days", "os_status")
@@ -289,3 +290,54 @@ def test_unmapped_free_text_is_dropped_before_any_step(tmp_path, monkeypatch):
     result = harmonize_rows(tmp_path, base_spec(), clinical(*rows, header=(*HEADER, "notes")))
     assert len(result.patients) == 3 and "notes" not in seen[0] and "il6" in seen[0]
     raw_ids_absent(result, notes)
+
+
+def synthetic_ssns(n: int, seed: int) -> list[str]:
+    """SYNTHETIC nine-digit numbers keeping the SSA's rules (numpy seed ``seed``), areas
+    drawn uniformly as numbers issued since 2011 are."""
+    rng = np.random.default_rng(seed)
+    areas = [a for a in range(1, 900) if a != 666]
+    return [
+        f"{rng.choice(areas):03d}{rng.integers(1, 100):02d}{rng.integers(1, 10000):04d}"
+        for _ in range(n)
+    ]
+
+
+def many_rows(values: list) -> dict[str, list[list]]:
+    rows = [[f"P{i}", "2", str(10 + i), str(i % 2), v] for i, v in enumerate(values)]
+    return clinical(*rows, header=(*HEADER, "ref_code"))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_bare_social_security_numbers_under_an_innocent_header_are_refused(tmp_path, fmt):
+    values = synthetic_ssns(60, seed=14)
+    typed = [int(v) for v in values] if fmt == "xlsx" else values  # Excel drops leading zeros
+    spec = base_spec(tables={"clinical": {"path": f"clinical.{fmt}", "id_column": "pid"}})
+    with pytest.raises(CohortSpecError, match="US social security numbers") as info:
+        harmonize_rows(tmp_path, spec, many_rows(typed))
+    assert info.value.problems[0].where.column == "ref_code"
+    assert not any(v in str(info.value) for v in values)
+
+
+def test_bare_social_security_numbers_behind_placeholders_and_lost_zeros():
+    values = synthetic_ssns(50, seed=7)
+    assert bare_ssn_column(values)
+    assert bare_ssn_column([*values, "000000000", "999999999"])
+    assert bare_ssn_column([str(int(v)) for v in values])
+    assert not bare_ssn_column(values[:39])  # too few to tell from any nine-digit numbers
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [str(202300100 + i) for i in range(80)],  # lab numbers in sequence
+        [f"30512{i * 37 % 10000:04d}" for i in range(80)],  # sample ids sharing a prefix
+        [f"{n:09d}" for n in np.random.default_rng(3).integers(10**8, 10**9, 80)],  # random
+    ],
+    ids=["sequence", "prefix", "random"],
+)
+def test_nine_digit_numbers_that_are_not_social_security_numbers(tmp_path, values):
+    assert not bare_ssn_column(values)
+    result = harmonize_rows(tmp_path, base_spec(), many_rows(values))
+    assert len(result.patients) == len(values)
+    raw_ids_absent(result, values)

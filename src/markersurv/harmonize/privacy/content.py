@@ -3,7 +3,8 @@
 A column is taken for an identifier when its cells hold e-mail addresses or phone numbers
 (anywhere in the text, so free-text notes are caught too), or when most of its cells are
 personal names or national identifiers with a valid check digit
-(:mod:`~markersurv.harmonize.privacy.national_ids`). Birth dates are told from other dates by
+(:mod:`~markersurv.harmonize.privacy.national_ids`; US social security numbers without
+separators only when the whole column agrees). Birth dates are told from other dates by
 what they imply: an age matching the table's age column, or dates decades before the
 diagnosis date (or, without either, dates mostly before 1980). Nothing here returns or logs a
 cell's value: only the kind of identifier found.
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from markersurv.harmonize.privacy.names import NAMES
-from markersurv.harmonize.privacy.national_ids import national_id_kind
+from markersurv.harmonize.privacy.national_ids import bare_ssn_column, national_id_kind
 
 EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(\.[\w-]+)*\.[A-Za-z]{2,}")
 # A run of digits, spaces, dots, hyphens and brackets, optionally after + or 00.
@@ -33,11 +34,12 @@ MAJORITY = 0.5
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%Y%m%d")
 BEFORE_DIAGNOSIS_YEARS = 15
 OLD_DATES_BEFORE = 1980
+SPELT_OUT = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d"})
 
 
 def fold(text: str) -> str:
     """Lower case without accents (ø, æ, ß and the like spelt out)."""
-    text = text.lower().translate(str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d"}))
+    text = text.lower().translate(SPELT_OUT)
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
@@ -107,6 +109,8 @@ def content_kind(values: pd.Series) -> str | None:
     kinds = distinct.map(national_id_kind).dropna()
     if len(kinds) and len(kinds) >= MAJORITY * len(distinct):
         return kinds.mode().iloc[0] + "s"
+    if bare_ssn_column(list(distinct)):
+        return "US social security numbers"
     if distinct.map(has_phone).any():
         # One is enough: a free-text note holds a phone number among words.
         return "phone numbers"

@@ -17,9 +17,16 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 DIGITS = re.compile(r"\d+")
+BARE_SSN = re.compile(r"\d{9}")
+BARE_SSN_MIN_VALUES = 40
+BARE_SSN_SHARE = 0.95
+# Share of values that may break the SSA's rules (typing errors, taxpayer numbers 9xx).
+BARE_SSN_EXCEPTIONS = 0.02
+# Distinct areas per value (of at most 200): issued numbers of a cohort spread over the areas.
+BARE_SSN_SPREAD = 0.5
 
 
 def digits_only(text: str, separators: str = " -") -> str:
@@ -161,18 +168,59 @@ def nhs_number(text: str) -> bool:
     return check != 10 and check % 11 == int(number[9])
 
 
+def ssn_rules(area: str, group: str, serial: str) -> bool:
+    """The SSA's rules: area not 000, 666 or 900-999, group not 00, serial not 0000."""
+    return area not in ("000", "666") and area < "900" and group != "00" and serial != "0000"
+
+
 def us_ssn(text: str) -> bool:
-    """AAA-GG-SSSS (separators required: nine bare digits are any number), area not 000,
-    666 or 900-999, group not 00, serial not 0000.
+    """AAA-GG-SSSS with separators (nine bare digits are any number: see
+    :func:`bare_ssn_column`).
 
     >>> us_ssn("123-45-6789"), us_ssn("666-45-6789"), us_ssn("123456789")
     (True, False, False)
     """
     match = re.fullmatch(r"(\d{3})([- ])(\d{2})\2(\d{4})", text)
-    if not match:
+    return match is not None and ssn_rules(match[1], match[3], match[4])
+
+
+def bare_ssn_column(texts: Sequence[str]) -> bool:
+    """Whether a column's distinct cells are US social security numbers written as nine bare
+    digits.
+
+    One such cell proves nothing (most nine-digit numbers keep the SSA's rules), so the column
+    must agree as a whole: at least :data:`BARE_SSN_MIN_VALUES` distinct values, nearly all of
+    them nine digits, all but :data:`BARE_SSN_EXCEPTIONS` of them keeping the rules (a few
+    typing errors or taxpayer numbers of area 9xx), and their areas (first three digits)
+    spread as issued numbers are. A lab or sample number column runs in sequence or shares a
+    prefix (one or a few areas); random nine-digit numbers fall in the never-issued areas
+    900-999 about once in nine, so 40 of them all avoid it less than once in a hundred.
+    Numbers read from typed cells (Excel, Parquet) have lost their leading zeros (areas
+    001-099): seven or eight digits count as nine when most values have nine. One digit
+    repeated (000000000, 999999999) is a placeholder for an unknown number, not a number.
+
+    >>> synthetic = [f"{100 + 19 * i:03d}{10 + i:02d}{1000 + 37 * i:04d}" for i in range(40)]
+    >>> bare_ssn_column(synthetic), bare_ssn_column(synthetic + ["999999999"])
+    (True, True)
+    >>> bare_ssn_column([str(int(n)) for n in synthetic[:4]] + synthetic[4:])  # typed cells
+    True
+    >>> bare_ssn_column([str(202300100 + i) for i in range(40)])  # lab numbers in sequence
+    False
+    >>> bare_ssn_column(synthetic[:-1] + ["987654321"])  # an area never issued
+    False
+    """
+    numbers = [t[:-2] if t.endswith(".0") else t for t in texts]
+    numbers = [n for n in numbers if not (n.isdigit() and len(set(n)) == 1)]
+    nine = [n for n in numbers if BARE_SSN.fullmatch(n)]
+    if len(nine) < BARE_SSN_MIN_VALUES or len(nine) < 0.5 * len(numbers):
         return False
-    area = int(match[1])
-    return area not in (0, 666) and area < 900 and match[3] != "00" and match[4] != "0000"
+    bare = nine + [n.zfill(9) for n in numbers if re.fullmatch(r"\d{7,8}", n)]
+    if len(bare) < BARE_SSN_SHARE * len(numbers):
+        return False
+    broken = sum(not ssn_rules(n[:3], n[3:5], n[5:]) for n in bare)
+    if broken > BARE_SSN_EXCEPTIONS * len(bare):
+        return False
+    return len({n[:3] for n in bare}) >= BARE_SSN_SPREAD * min(len(bare), 200)
 
 
 def dutch_bsn(text: str) -> bool:
