@@ -5,7 +5,7 @@
 #   data.csv: columns case, entry, time, event, x, g, stratum.
 # Output, per case:
 #   cox, cox_strata: coxph(Surv(entry, time, event) ~ x + g [+ strata(stratum)]) (Efron):
-#     coef, se, loglik (null, fit), score statistic
+#     coef, se, loglik (null, fit), score statistic, cox.zph chi-squares (terms, GLOBAL)
 #   breslow_score, breslow_score_strata: the score test of ~ factor(g) with Breslow ties
 #     (the log-rank test on the truncated risk sets, where no event times are tied)
 #   km: survfit(Surv(entry, time, event) ~ 1): time, n_risk, n_event, surv, std_err, lower,
@@ -22,7 +22,8 @@ out <- list()
 cox <- function(f, d, ties = "efron") {
   fit <- coxph(f, data = d, ties = ties)
   list(coef = unname(coef(fit)), se = unname(sqrt(diag(vcov(fit)))),
-       loglik = unname(fit$loglik), score = unname(fit$score))
+       loglik = unname(fit$loglik), score = unname(fit$score),
+       zph = unname(cox.zph(fit)$table[, "chisq"]))
 }
 
 for (case in unique(data$case)) {

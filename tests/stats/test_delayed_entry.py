@@ -1,6 +1,6 @@
 """Delayed entry (left truncation) against R's counting-process form Surv(entry, time, event)
-(tests/r/entry_reference.R): Cox fits, Kaplan-Meier curves and the log-rank test on the
-truncated risk sets.
+(tests/r/entry_reference.R): Cox fits, their proportional-hazards tests, Kaplan-Meier curves
+and the log-rank test on the truncated risk sets.
 
 The data are SYNTHETIC, drawn here with numpy (seeds below): exponential survival with a
 stated log hazard ratio of 0.5 per unit of x and 0.3 for g, uniform censoring, and entry
@@ -17,6 +17,7 @@ import pytest
 from markersurv.stats.cox.fit import fit_cox
 from markersurv.stats.km import SurvivalDataError, kaplan_meier
 from markersurv.stats.logrank import logrank_test
+from markersurv.stats.zph import cox_zph
 from tests.r_bridge import run_r
 
 COEF_RTOL = 1e-6
@@ -79,6 +80,15 @@ def test_cox_with_entry_equals_coxph(reference, case, stratified):
     np.testing.assert_allclose(fit.se, r["se"], rtol=COEF_RTOL)
     np.testing.assert_allclose([fit.loglik_null, fit.loglik], r["loglik"], rtol=LOGLIK_RTOL)
     np.testing.assert_allclose(fit.score_statistic, r["score"], rtol=COEF_RTOL)
+    zph = cox_zph(
+        d["time"],
+        d["event"],
+        d[["x", "g"]],
+        fit.coef,
+        entry=d["entry"],
+        strata=d["stratum"] if stratified else None,
+    )
+    np.testing.assert_allclose(zph.table["chisq"], r["zph"], rtol=COEF_RTOL)
 
 
 @pytest.mark.r

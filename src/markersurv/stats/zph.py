@@ -19,7 +19,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2, rankdata
 
-from markersurv.stats.km import SurvivalDataError, kaplan_meier, ordered_levels, survival_arrays
+from markersurv.stats.km import (
+    SurvivalDataError,
+    entry_before_exit,
+    kaplan_meier,
+    ordered_levels,
+    survival_arrays,
+)
 
 Transform = Literal["km", "identity", "rank", "log"]
 TRANSFORMS: tuple[str, ...] = ("km", "identity", "rank", "log")
@@ -66,7 +72,9 @@ class CoxZph:
     score: np.ndarray
 
 
-def _time_transform(t: np.ndarray, e: np.ndarray, transform: str) -> np.ndarray:
+def _time_transform(
+    t: np.ndarray, e: np.ndarray, transform: str, entry: np.ndarray | None = None
+) -> np.ndarray:
     if transform == "identity":
         return t.copy()
     if transform == "rank":
@@ -82,7 +90,7 @@ def _time_transform(t: np.ndarray, e: np.ndarray, transform: str) -> np.ndarray:
             return np.log(t)
     if transform == "km":
         # One minus the pooled Kaplan-Meier just before each time (strata ignored, as in R).
-        km = kaplan_meier(t, e)
+        km = kaplan_meier(t, e, entry=entry)
         before = np.searchsorted(km.time, t, side="left")
         return 1.0 - np.concatenate([[1.0], km.surv])[before]
     raise ValueError(f"transform must be one of {TRANSFORMS}; found {transform!r}")
@@ -105,12 +113,38 @@ def _term_groups(
     return labels, columns
 
 
-def _score_pieces(t, e, x, eta, strata_codes, gtime, ties):
+def _not_entered(entry, x, eta, strata_codes, block_time, block_stratum):
+    """Per death block, the risk-set sums (of exp(eta), exp(eta) x, exp(eta) x x') of the
+    block's stratum's patients who enter at or after its time: not yet at risk there."""
+    p = x.shape[1]
+    order = np.lexsort((entry, strata_codes))
+    ent, strat = entry[order], strata_codes[order]
+    risk = np.exp(eta[order])
+    rx = risk[:, None] * x[order]
+    rxx = rx[:, :, None] * x[order][:, None, :]
+    out = [
+        np.zeros(block_time.size),
+        np.zeros((block_time.size, p)),
+        np.zeros((block_time.size, p, p)),
+    ]
+    for code in np.unique(block_stratum):
+        lo, hi = np.searchsorted(strat, code, "left"), np.searchsorted(strat, code, "right")
+        blocks = block_stratum == code
+        first = np.searchsorted(ent[lo:hi], block_time[blocks], side="left")
+        for total, values in zip(out, (risk, rx, rxx), strict=True):
+            suffix = np.cumsum(values[lo:hi][::-1], axis=0)[::-1]
+            padded = np.concatenate([suffix, np.zeros((1,) + suffix.shape[1:])])
+            total[blocks] = padded[first]
+    return out
+
+
+def _score_pieces(t, e, x, eta, strata_codes, gtime, ties, entry=None):
     """Score vector (2p), information (2p x 2p) and Schoenfeld residuals at fixed beta.
 
     Sums run over tied death times within strata; every death at a time is one Efron
     sub-step in which the tied deaths enter the risk set with weight (k+1)/d, or all with
-    weight 1 for Breslow.
+    weight 1 for Breslow. With delayed entry, patients entering at or after a time are not
+    in its risk set.
     """
     n, p = x.shape
     order = np.lexsort((t, strata_codes))
@@ -147,6 +181,11 @@ def _score_pieces(t, e, x, eta, strata_codes, gtime, ties):
     base0 = from_here(all0) - dth0
     base1 = from_here(all1) - dth1
     base2 = from_here(all2) - dth2
+    if entry is not None:
+        later0, later1, later2 = _not_entered(
+            entry, x, eta, strata_codes, ts[starts], block_stratum
+        )
+        base0, base1, base2 = base0 - later0, base1 - later1, base2 - later2
 
     death_rows = np.flatnonzero(es)
     death_block = block[death_rows]
@@ -227,6 +266,7 @@ def cox_zph(  # noqa: C901
     terms: bool | Mapping[str, Sequence[int]] = True,
     ties: Literal["efron", "breslow"] = "efron",
     names: Sequence[str] | None = None,
+    entry=None,
 ) -> CoxZph:
     """Score test of proportional hazards for each term and globally (R survival 3.x cox.zph).
 
@@ -251,6 +291,9 @@ def cox_zph(  # noqa: C901
         Tie handling of the fit.
     names : sequence of str, optional
         Column names when ``X`` is not a DataFrame (default x1, x2, ...).
+    entry : array-like, optional
+        Delayed-entry times of the fit (R's ``Surv(entry, time, event)``): risk sets and the
+        Kaplan-Meier transform count a patient from its entry only.
 
     Returns
     -------
@@ -278,6 +321,7 @@ def cox_zph(  # noqa: C901
     if transform not in TRANSFORMS:
         raise ValueError(f"transform must be one of {TRANSFORMS}; found {transform!r}")
     t, e = survival_arrays(time, event)
+    start = None if entry is None else entry_before_exit(entry, t)
     if isinstance(X, pd.DataFrame):
         col_names = [str(c) for c in X.columns]
         x = X.to_numpy(dtype=float)
@@ -313,13 +357,13 @@ def cox_zph(  # noqa: C901
             raise SurvivalDataError(f"strata has {strata_codes.size} values for {n} patients")
     labels, columns = _term_groups(terms, col_names)
 
-    ttimes = _time_transform(t, e, transform)
+    ttimes = _time_transform(t, e, transform, start)
     gtime = ttimes - ttimes[e].mean()
     # Centring changes nothing mathematically and keeps the sums of squares well scaled.
     xc = x - x.mean(axis=0)
     eta = xc @ beta
     u_beta, u_time, info, schoenfeld, event_index = _score_pieces(
-        t, e, xc, eta, strata_codes, gtime, ties
+        t, e, xc, eta, strata_codes, gtime, ties, start
     )
     event_strata = strata_codes[event_index]
 
