@@ -101,41 +101,58 @@ class MetaResult:
         return asdict(self)
 
 
-def _projection(weights: np.ndarray) -> np.ndarray:
-    """P = W - W 1 (1'W1)^-1 1'W for the intercept-only model."""
-    return np.diag(weights) - np.outer(weights, weights) / weights.sum()
+def projection(weights: np.ndarray, design: np.ndarray | None = None) -> np.ndarray:
+    """P = W - W X (X'WX)^-1 X'W, the residual projection of weighted least squares on the
+    design X (the intercept alone when ``design`` is None), as metafor's rma.uni forms it."""
+    if design is None:
+        return np.diag(weights) - np.outer(weights, weights) / weights.sum()
+    wx = design * weights[:, None]
+    return np.diag(weights) - wx @ np.linalg.solve(design.T @ wx, wx.T)
 
 
-def _reml_loglik(y: np.ndarray, v: np.ndarray) -> float:
-    """Restricted log-likelihood of the intercept-only model (metafor's ll0 check form)."""
+def reml_loglik(y: np.ndarray, v: np.ndarray, design: np.ndarray) -> float:
+    """Restricted log-likelihood at marginal variances ``v`` (metafor's ll0 check form)."""
     w = 1 / v
-    beta = np.sum(w * y) / w.sum()
-    rss = np.sum(w * (y - beta) ** 2)
-    k = y.size
+    xwx = design.T @ (design * w[:, None])
+    beta = np.linalg.solve(xwx, design.T @ (w * y))
+    rss = np.sum(w * (y - design @ beta) ** 2)
+    k, p = design.shape
     return float(
-        -0.5 * (k - 1) * np.log(2 * np.pi)
+        -0.5 * (k - p) * np.log(2 * np.pi)
         - 0.5 * np.sum(np.log(v))
-        - 0.5 * np.log(w.sum())
+        - 0.5 * np.linalg.slogdet(xwx)[1]
         - 0.5 * rss
     )
 
 
-def _tau2_reml(
-    y: np.ndarray, v: np.ndarray, threshold: float, max_iter: int
+def tau2_reml(
+    y: np.ndarray,
+    v: np.ndarray,
+    threshold: float,
+    max_iter: int,
+    design: np.ndarray | None = None,
 ) -> tuple[float, int, bool, str]:
-    """REML tau^2 by Fisher scoring from the Hedges start, as metafor's rma.uni."""
+    """REML tau^2 by Fisher scoring from the Hedges start, as metafor's rma.uni: of the
+    intercept-only model, or of the meta-regression on ``design`` (k x p, with intercept).
+
+    Returns tau^2, the iterations, whether scoring converged, and a note where tau^2 was set
+    to 0 because the fitted value has a lower likelihood than tau^2 = 0.
+    """
     k = y.size
+    x = np.ones((k, 1)) if design is None else design
+    p = x.shape[1]
     yc = y - y.mean()
-    rss_ols = np.sum(yc**2)
-    tau2 = max(0.0, (rss_ols - np.sum(v) * (1 - 1 / k)) / (k - 1))
+    residual_ols = np.eye(k) - x @ np.linalg.solve(x.T @ x, x.T)
+    rss_ols = yc @ residual_ols @ yc
+    tau2 = max(0.0, (rss_ols - np.trace(residual_ols * v)) / (k - p))
     iterations = 0
     change = threshold + 1
     while change > threshold:
         iterations += 1
         old = tau2
-        p = _projection(1 / (v + tau2))
-        py = p @ yc
-        adj = (py @ py - np.trace(p)) / np.sum(p * p)
+        proj = projection(1 / (v + tau2), design)
+        py = proj @ yc
+        adj = (py @ py - np.trace(proj)) / np.sum(proj * proj)
         if np.isnan(adj):
             adj = 0.0
         while tau2 + adj < 0:
@@ -145,8 +162,8 @@ def _tau2_reml(
         if iterations > max_iter:
             return np.nan, iterations, False, ""
     note = ""
-    ll0 = _reml_loglik(yc, v)
-    ll = _reml_loglik(yc, v + tau2)
+    ll0 = reml_loglik(yc, v, x)
+    ll = reml_loglik(yc, v + tau2, x)
     if ll0 - ll > LL0_TOLERANCE and tau2 > threshold:
         note = (
             "Fisher scoring stopped at a local maximum with a lower likelihood than tau2 = 0; "
@@ -255,7 +272,7 @@ def random_effects(  # noqa: C901
         )
     v = se**2
     w_fe = 1 / v
-    p_fe = _projection(w_fe)
+    p_fe = projection(w_fe)
     yc = y - y.mean()
     q_stat = max(0.0, float(yc @ p_fe @ yc))
     tr_p_fe = float(np.trace(p_fe))
@@ -269,7 +286,7 @@ def random_effects(  # noqa: C901
             (2 * (k - 1) + 4 * tau2 * tr_p_fe + 2 * tau2**2 * np.sum(p_fe * p_fe)) / tr_p_fe**2
         )
     else:
-        tau2, iterations, converged, note = _tau2_reml(y, v, threshold, max_iter)
+        tau2, iterations, converged, note = tau2_reml(y, v, threshold, max_iter)
         if not converged:
             notes.append(f"REML Fisher scoring did not converge in {max_iter} iterations")
             return MetaResult(
@@ -277,7 +294,7 @@ def random_effects(  # noqa: C901
             )
         if note:
             notes.append(note)
-        p_re = _projection(1 / (v + tau2))
+        p_re = projection(1 / (v + tau2))
         tau2_se = np.sqrt(2 / np.sum(p_re * p_re))
     w = 1 / (v + tau2)
     estimate = np.sum(w * y) / w.sum()
