@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from markersurv.simulate import export as ex
-from markersurv.simulate.core import PSTAT3_SCALES, pstat3_on_scale
+from markersurv.simulate.core import PSTAT3_SCALES, TreatmentEffect, pstat3_on_scale
 from markersurv.simulate.spec import DEFAULT_DELIMITER, cohort_spec, table_format
 from markersurv.simulate.truth import CohortTruth
 
@@ -62,6 +62,8 @@ def _canonical_cells(truth: CohortTruth, clean: pd.DataFrame, rng, decimal_mark)
     )
     cells["il6"] = _il6_cells(clean["il6"].to_numpy(), export, decimal_mark)
     cells["pstat3"] = [float(v) for v in clean["pstat3"]]
+    if "treatment" in clean.columns:
+        cells["treatment"] = list(clean["treatment"].astype(str))
     if "time" in export:
         for endpoint in ("os", "pfs"):
             cells[f"{endpoint}_time"] = ex.durations(
@@ -218,7 +220,19 @@ def _notes(truth: CohortTruth, command: str) -> list[list[str]]:
         ["generator", command],
         ["seed", str(design.seed)],
         ["true log hazard ratios", ", ".join(f"{k} {v:g}" for k, v in design.log_hr.items())],
+        *_treatment_notes(design.treatment),
         [],
         ["column", "field"],
     ]
     return lines + [[column, field] for field, column in truth.export["columns"].items()]
+
+
+def _treatment_notes(treatment: TreatmentEffect | None) -> list[list[str]]:
+    if treatment is None:
+        return []
+    interaction = ", ".join(f"{m} {b:g}" for m, b in treatment.interaction.items()) or "none"
+    return [
+        ["treatment arms", f"{treatment.levels[0]} (reference), {treatment.levels[1]}"],
+        ["true treatment log hazard ratio at the marker means", f"{treatment.log_hr:g}"],
+        ["true marker x treatment log hazard ratios per SD", interaction],
+    ]

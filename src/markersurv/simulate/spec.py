@@ -93,6 +93,8 @@ def cohort_spec(truth: CohortTruth, command: str, data_dir: str) -> dict[str, An
             name: source(f"{name}_date", format=fmt)
             for name in ("diagnosis", "last_contact", "death", "progression")
         }
+    if "treatment" in table_of:
+        spec["treatment"] = source("treatment")
     il6 = export["il6"]
     il6_spec = source("il6", unit=il6["unit"], lod=il6["lod"])
     if il6["below_lod"] not in ("<", *DEFAULT_BELOW_LOD_TOKENS):

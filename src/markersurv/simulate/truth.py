@@ -16,12 +16,23 @@ from markersurv.simulate.core import CohortDesign
 
 DURATION_FIELDS = ("os_time", "os_event", "pfs_time", "pfs_event")
 DATE_FIELDS = ("diagnosis_date", "last_contact_date", "death_date", "progression_date")
-FIELDS = ("patient_id", "cancer_type", "age", "sex", "stage", "il6", "pstat3")
+FIELDS: tuple[str, ...] = (
+    "patient_id",
+    "cancer_type",
+    "age",
+    "sex",
+    "stage",
+    "il6",
+    "pstat3",
+    "treatment",
+)
 FIELDS += DURATION_FIELDS + DATE_FIELDS
 
 COHORT_KEYS = frozenset(
-    "description cancer_type n seed log_hr baseline censoring population export planted".split()
+    "description cancer_type n seed log_hr baseline censoring population export planted "
+    "treatment".split()
 )
+OPTIONAL_COHORT_KEYS = {"planted", "treatment"}
 EXPORT_KEYS = frozenset(
     "dir id tables columns cancer_type sex stage il6 time dates events missing".split()
 )
@@ -62,7 +73,7 @@ def parse_cohort(cohort_id: str, entry: Mapping[str, Any], source: str) -> Cohor
     where = Location(cohort=cohort_id, file=source)
     problems: list[Problem] = []
     _unknown_keys(entry, COHORT_KEYS, where, problems)
-    missing = sorted(COHORT_KEYS - {"planted"} - set(entry or {}))
+    missing = sorted(COHORT_KEYS - OPTIONAL_COHORT_KEYS - set(entry or {}))
     if missing:
         problems.append(Problem(f"missing keys {missing}", where))
     if problems:
@@ -93,6 +104,15 @@ def parse_cohort(cohort_id: str, entry: Mapping[str, Any], source: str) -> Cohor
         problems.append(
             Problem(f"log_hr must state every term; missing {sorted(missing_log_hr)}", where)
         )
+    fields_written = {f for t in tables.values() for f in t.get("fields", [])}
+    if ("treatment" in fields_written) != ("treatment" in entry):
+        problems.append(
+            Problem(
+                "a treatment is exported exactly when the cohort states one: give both "
+                "`treatment` (its arms and effects) and a table field `treatment`, or neither",
+                where,
+            )
+        )
     n = entry["n"]
     rows = [planted.get("duplicate_row", 1), *planted.get("death_before_diagnosis", [])]
     if not all(1 <= k <= n for k in rows):
@@ -117,6 +137,7 @@ def parse_cohort(cohort_id: str, entry: Mapping[str, Any], source: str) -> Cohor
             censoring=entry["censoring"],
             population=entry["population"],
             id_prefix=export["id"]["prefix"],
+            treatment=entry.get("treatment"),
         )
     except (ValueError, TypeError, KeyError) as error:
         raise ConfigError.at(str(error), cohort=cohort_id, file=source) from error
