@@ -53,7 +53,7 @@ class Settings:
     # The covariates the config declares beyond the built-in ones, and the treatment.
     covariates: tuple[Covariate, ...] = ()
     treatment: Treatment | None = None
-    # Endpoints with a declared competing event (their ``<endpoint>_competing`` flag).
+    # Endpoints with a declared competing event (their ``<endpoint>_cause`` column).
     competing: tuple[str, ...] = ()
 
     def analysed(self, refs: list[FieldRef]) -> list[FieldRef]:
@@ -88,7 +88,7 @@ def patient_columns(settings: Settings) -> list[str]:
         columns += [m, f"{m}_scale", f"{m}_below_lod", f"{m}_z"]
     for e in settings.endpoints:
         columns += [f"{e}_time", f"{e}_event"]
-        columns += [f"{e}_competing"] if e in settings.competing else []
+        columns += [f"{e}_cause"] if e in settings.competing else []
     columns += ["age", "sex", "stage", "stage_group", *(c.id for c in settings.covariates)]
     return columns + (["treatment"] if settings.treatment is not None else [])
 
@@ -311,7 +311,7 @@ class CohortHarmonizer:
             incomplete = out[f"{e}_time"].isna() | out[f"{e}_event"].isna()
             out.loc[incomplete, [f"{e}_time", f"{e}_event"]] = [np.nan, pd.NA]
             if e in settings.competing:
-                out[f"{e}_competing"] = self.competing_flag(data, out, e)
+                out[f"{e}_cause"] = self.competing_cause(data, out, e)
         out["age"] = data.get("age", np.nan)
         out["sex"] = data.get("sex", np.nan)
         out["stage"] = data.get("stage", np.nan)
@@ -331,9 +331,10 @@ class CohortHarmonizer:
             .reset_index(drop=True)
         )
 
-    def competing_flag(self, data: pd.DataFrame, out: pd.DataFrame, endpoint: str) -> pd.Series:
-        """True where a competing event ended follow-up (the event column then says
-        censored), missing where the competing column or the endpoint is."""
+    def competing_cause(self, data: pd.DataFrame, out: pd.DataFrame, endpoint: str) -> pd.Series:
+        """What ended follow-up: 0 censored, 1 the event of interest, 2 a competing event (the
+        event column then says censored); missing where the endpoint is, or where a censored
+        patient's competing-event column is."""
         source = data.get(f"{endpoint}_competing", pd.Series(np.nan, index=data.index))
         competing = pd.array(source.astype(float), dtype="Int8")
         event = out[f"{endpoint}_event"]
@@ -348,9 +349,12 @@ class CohortHarmonizer:
                     "interest must map to 0 there",
                 )
             )
-        flag = pd.array(competing == 1, dtype="boolean")
-        flag[event.isna().to_numpy()] = pd.NA
-        return pd.Series(flag, index=out.index)
+        ended_by_competing = (competing == 1).fillna(False).to_numpy(dtype=bool)
+        cause = pd.array(np.where(ended_by_competing, 2, 0), dtype="Int8")
+        cause[competing.isna()] = pd.NA
+        cause[(event == 1).fillna(False).to_numpy(dtype=bool)] = 1
+        cause[event.isna().to_numpy()] = pd.NA
+        return pd.Series(cause, index=out.index)
 
     def marker_qc(self, data: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
         parts = []

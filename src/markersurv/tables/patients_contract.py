@@ -14,8 +14,9 @@ def patients_contract(
 ) -> TableContract:
     """The canonical patient table: one row per patient, its columns named by the
     configured markers, endpoints and declared covariates (id -> continuous or categorical),
-    with a treatment column when the config declares one and a competing-event flag for each
-    endpoint declared with a competing event (DESIGN: canonical patient table)."""
+    with a treatment column when the config declares one and ``<endpoint>_cause`` (0
+    censored, 1 the event of interest, 2 a competing event) for each endpoint declared with
+    a competing event (DESIGN: canonical patient table)."""
     columns = {"cohort": TEXT, "patient_id": TEXT, "cancer_type": TEXT, "cancer_type_label": TEXT}
     for marker in markers:
         columns.update(
@@ -29,7 +30,7 @@ def patients_contract(
     for endpoint in endpoints:
         columns.update({f"{endpoint}_time": REAL, f"{endpoint}_event": COUNT})
         if endpoint in competing:
-            columns[f"{endpoint}_competing"] = FLAG
+            columns[f"{endpoint}_cause"] = COUNT
     columns.update({"age": REAL, "sex": TEXT, "stage": TEXT, "stage_group": TEXT})
     for covariate, kind in (covariates or {}).items():
         columns[covariate] = REAL if kind == "continuous" else TEXT
