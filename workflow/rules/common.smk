@@ -5,7 +5,11 @@ from snakemake.utils import min_version, validate
 
 from markersurv.config.covariates import check_declarations
 from markersurv.pipeline.report_entries import FigureCaptions, figure_labels
-from markersurv.pipeline.workflow_inputs import cohort_data_files, cohort_specs
+from markersurv.pipeline.workflow_inputs import (
+    cohort_data_files,
+    cohort_specs,
+    located_inputs,
+)
 from markersurv.tables.contract import ANALYSIS_TABLES, CANCER_TYPE_TABLES
 
 min_version("9.0")
@@ -13,6 +17,12 @@ min_version("9.0")
 
 validate(config, "../schemas/config.schema.yaml")
 check_declarations(config)
+# The workflow's own folder: workflow.basedir is the other project's folder when this
+# workflow is used as a module there. Relative inputs the working directory lacks come
+# from here (the bundled vocabulary, the demo cohorts).
+RULES_DIR = Path(workflow.current_basedir.get_path_or_uri(secret_free=True))
+WORKFLOW_DIR = RULES_DIR.parents[1]
+config.update(located_inputs(config, WORKFLOW_DIR))
 
 RESULTS = config["results"]
 COHORTS = cohort_specs(config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 from markersurv.cohort.spec import CohortSpec, load_cohort_spec
 from markersurv.config.settings import HarmonizeSettings
@@ -42,3 +43,28 @@ def cohort_data_files(spec_path: str, config: dict) -> list[str]:
     """Every data file of a cohort (so a changed file re-runs its cohort)."""
     spec = spec_for(spec_path, config)
     return sorted(str(p) for table in spec.tables.values() for p in table.files)
+
+
+def located_inputs(config: dict, workflow_dir: str | Path) -> dict:
+    """The config's cohort specs, data folders and vocabulary folder, each read from the
+    working directory where it exists there and otherwise from the workflow's own folder.
+
+    A project that uses the workflow as a Snakemake module keeps its config, specs and data
+    in its own folder and finds there what it has; what it does not have (the bundled
+    vocabulary, the demo cohorts) comes from the workflow. Absolute paths, paths present in
+    the working directory and paths found in neither place are returned as written, so a run
+    in the workflow's own folder sees its config unchanged and a missing file is reported
+    under the name the config gives it.
+    """
+
+    def located(path: str) -> str:
+        bundled = Path(workflow_dir) / path
+        if Path(path).is_absolute() or Path(path).exists() or not bundled.exists():
+            return path
+        return str(bundled)
+
+    return {
+        "cohorts": [located(path) for path in config["cohorts"]],
+        "data_dirs": {name: located(path) for name, path in config["data_dirs"].items()},
+        "vocabulary_dir": located(config["vocabulary_dir"]),
+    }
