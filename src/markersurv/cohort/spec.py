@@ -1,4 +1,5 @@
-"""Cohort specs: load safely, check against the JSON schema, resolve data paths."""
+"""Cohort specs: load safely and strictly (:mod:`~markersurv.cohort.yaml_reader`), check
+against the JSON schema, resolve data paths."""
 
 from __future__ import annotations
 
@@ -6,9 +7,6 @@ import glob
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from markersurv.cohort.fields import (
     AgeSpec,
@@ -25,86 +23,16 @@ from markersurv.cohort.fields import (
     endpoint_spec,
     marker_spec,
 )
+from markersurv.cohort.yaml_reader import MAX_YAML_BYTES, MAX_YAML_NODES, read_yaml
 from markersurv.config.schema import load_schema, schema_problems
 from markersurv.config.settings import fill_defaults
 from markersurv.errors import CohortSpecError, Location, Problem
 
+__all__ = ["MAX_YAML_BYTES", "MAX_YAML_NODES", "read_yaml"]  # read from here by callers
+
 PLACEHOLDER = re.compile(r"^\{([A-Za-z0-9_]+)\}")
 DEFAULT_MISSING_TOKENS = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "#N/A", "-", ".")
-MAX_YAML_BYTES = 1_000_000
-MAX_YAML_NODES = 200_000
 DEFAULT_BELOW_LOD_TOKENS = ("ND", "n.d.", "below LOD", "<LOD", "BLQ", "<LLOQ", "not detected")
-
-
-def read_yaml(path: str | Path, error: type = CohortSpecError) -> Any:
-    """YAML loaded safely: no tags, no code, and within the size limits (bytes, and nodes
-    once aliases are expanded, so an alias bomb stops before it is built)."""
-    path = Path(path)
-    where = Location(file=str(path))
-    if not path.is_file():
-        raise error(
-            Problem(
-                "file not found" if not path.exists() else "not a file",
-                where,
-                hint="Check the path in the config's cohorts list",
-            )
-        )
-    size = path.stat().st_size
-    if size > MAX_YAML_BYTES:
-        raise error(
-            Problem(
-                "the file is too large for a YAML spec",
-                where,
-                expected=f"at most {MAX_YAML_BYTES} bytes",
-                found=f"{size} bytes",
-                hint="A spec names its data files; it does not hold the data",
-            )
-        )
-    try:
-        loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                return None
-            expanded_size(node, {}, set(), where, error)
-            return loader.construct_document(node)
-        finally:
-            loader.dispose()
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise error(Problem(f"not valid YAML: {exc}", where)) from None
-    except RecursionError:
-        raise error(
-            Problem("the YAML is nested too deeply", where, hint="Check the file")
-        ) from None
-
-
-def expanded_size(node: yaml.Node, sizes: dict, open_nodes: set, where: Location, error) -> int:
-    """Nodes in the document with every alias expanded (each shared node counted once per
-    use); stops as soon as the limit is passed, and on an alias to the node holding it."""
-    if id(node) in sizes:
-        return sizes[id(node)]
-    if id(node) in open_nodes:
-        raise error(Problem("a YAML alias refers to the node that contains it", where))
-    open_nodes.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        children = [part for pair in node.value for part in pair]
-    else:
-        children = node.value if isinstance(node, yaml.SequenceNode) else []
-    total = 1
-    for child in children:
-        total += expanded_size(child, sizes, open_nodes, where, error)
-        if total > MAX_YAML_NODES:
-            raise error(
-                Problem(
-                    "the YAML expands to too many values (aliases repeated within aliases?)",
-                    where,
-                    expected=f"at most {MAX_YAML_NODES} values once aliases are expanded",
-                    hint="Write the values out, or use fewer nested aliases",
-                )
-            )
-    open_nodes.discard(id(node))
-    sizes[id(node)] = total
-    return total
 
 
 @dataclass(frozen=True)
