@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from markersurv.stats.concordance import concordance_index
+from markersurv.stats.concordance_entry import concordance_with_entry
 from markersurv.stats.cox.fit import fit_cox
 from markersurv.stats.km import SurvivalDataError, kaplan_meier
 from markersurv.stats.logrank import logrank_test
@@ -44,6 +46,8 @@ def truncated(seed: int, n: int, step: float | None) -> pd.DataFrame:
             "x": x,
             "g": g,
             "stratum": rng.integers(1, 4, n),
+            # a score with many ties, for the concordance's tie counts
+            "score": np.round(x, 1) + 0.3 * g,
         }
     )
     return frame[frame["entry"] < frame["time"]].reset_index(drop=True)
@@ -163,7 +167,39 @@ def test_entry_at_or_after_exit_is_refused(call):
         run()
 
 
-def test_concordance_of_a_fit_with_entry_is_not_estimable():
-    d = CASES["untied"]
-    fit = fit_cox(d["time"], d["event"], d[["x"]], entry=d["entry"])
-    assert fit.status == "ok" and np.isnan(fit.concordance().c)
+def counts(c) -> list[float]:
+    return [c.concordant, c.discordant, c.tied_risk, c.tied_time, c.tied_risk_time]
+
+
+R_COUNTS = ["concordant", "discordant", "tied.x", "tied.y", "tied.xy"]
+
+
+@pytest.mark.r
+@pytest.mark.parametrize("case", list(CASES))
+def test_concordance_of_a_fit_with_entry_equals_coxph(reference, case):
+    d = CASES[case]
+    c = fit_cox(d["time"], d["event"], d[["x", "g"]], entry=d["entry"]).concordance()
+    r = reference[case]["cox"]["concordance"]
+    np.testing.assert_array_equal(counts(c), [r[k] for k in R_COUNTS])
+    np.testing.assert_allclose([c.c, c.se], [r["concordance"], r["std"]], rtol=1e-10)
+
+
+@pytest.mark.r
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("stratified", [False, True])
+def test_concordance_with_entry_and_tied_scores_equals_r(reference, case, stratified):
+    d = CASES[case]
+    strata = d["stratum"] if stratified else None
+    c = concordance_with_entry(d["time"], d["event"], d["score"], d["entry"], strata)
+    r = reference[case]["scores"][int(stratified)]
+    np.testing.assert_array_equal(counts(c), [r["count"][k] for k in R_COUNTS])
+    np.testing.assert_allclose([c.c, c.se], [r["concordance"], r["std"]], rtol=1e-10)
+
+
+def test_concordance_with_entry_before_every_time_is_the_right_censored_one():
+    d = CASES["tied"]
+    before = np.full(len(d), -1.0)
+    with_entry = concordance_with_entry(d["time"], d["event"], d["score"], before)
+    plain = concordance_index(d["time"], d["event"], d["score"])
+    assert counts(with_entry) == counts(plain)
+    assert with_entry.se == pytest.approx(plain.se, rel=1e-12)

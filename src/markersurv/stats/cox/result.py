@@ -10,6 +10,7 @@ import pandas as pd
 from scipy.stats import chi2, norm
 
 from markersurv.stats.concordance import Concordance, concordance_index
+from markersurv.stats.concordance_entry import concordance_with_entry
 
 Status = Literal["ok", "warning", "not_estimable"]
 
@@ -165,11 +166,19 @@ class CoxFit:
         )
 
     def concordance(self) -> Concordance:
-        """Harrell's concordance of the linear predictor, as R's ``concordance(fit)``; not
-        estimable (NaN) for a fit with delayed entry, whose comparable pairs this count does
-        not know."""
-        if self.status == "not_estimable" or self._entry is not None:
+        """Harrell's concordance of the linear predictor, as R's ``concordance(fit)`` (with
+        delayed entry, over the pairs of the counting-process form)."""
+        if self.status == "not_estimable":
             return Concordance.not_estimable()
+        if self._entry is not None:
+            return concordance_with_entry(
+                self._time,
+                self._event,
+                self.linear_predictor,
+                self._entry,
+                self._strata,
+                timefix=False,
+            )
         return concordance_index(
             self._time, self._event, self.linear_predictor, self._strata, timefix=False
         )
