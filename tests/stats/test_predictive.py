@@ -5,7 +5,8 @@ stated truth: treatment log HR at the marker mean and marker x treatment interac
 of the marker (pSTAT3 on the H-score). R fits ``coxph(Surv(time, event) ~ z * treatment +
 strata(cohort))``, the model without the product term (``anova`` gives the interaction's
 likelihood-ratio test), the same with the median split (formed in R within each cohort
-on every patient, whatever the arm, as the pipeline forms marker groups), and ``coxph(Surv(time, event) ~ treatment + strata(cohort))`` within each group and overall.
+on every patient, whatever the arm, as the pipeline forms marker groups), and
+``coxph(Surv(time, event) ~ treatment + strata(cohort))`` within each group and overall.
 """
 
 from __future__ import annotations
