@@ -16,6 +16,7 @@ import pandas as pd
 
 from markersurv.analysis import cutpoints as cut
 from markersurv.analysis.added_value import added_value_row
+from markersurv.analysis.competing import competing_rows
 from markersurv.analysis.covariates import (
     Design,
     covariate_design,
@@ -86,6 +87,8 @@ def analyse_cancer_type(
                 analyse_marker(
                     tables, keys, data, strata, marker, endpoint, settings, optimal, cv_labels
                 )
+                for name, rows in competing_rows(data, strata, marker, endpoint, settings).items():
+                    tables.add(name, keys, rows)
             tables.add(
                 "cutpoints",
                 {"cancer_type": cancer_type, "endpoint": endpoint, "marker": marker},

@@ -33,6 +33,11 @@ BEYOND_PROGNOSTIC = (
             "cif": REAL,
             "cif_lower": REAL,
             "cif_upper": REAL,
+            # cmprsk's variance of the estimate, and the group's patients and events.
+            "cif_var": REAL,
+            "n": COUNT,
+            "events": COUNT,
+            "competing_events": COUNT,
         },
     ),
     TableContract(

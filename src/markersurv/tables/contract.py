@@ -330,6 +330,8 @@ ANALYSIS_TABLES = (
     "added_value",
     "spline_curve",
     "pooled",
+    "cuminc",
+    "competing",
 )
 
 # What figures draw beyond the result tables (pooled analysis): Kaplan-Meier steps, scaled
