@@ -406,7 +406,9 @@ interval_hazard_ratios <- function(keys, tm, ev, z, stratum) {
   ok <- is.finite(z) & is.finite(tm) & is.finite(ev)
   d <- data.frame(tm = tm[ok], ev = ev[ok], z = z[ok],
                   s = if (is.null(stratum)) "1" else stratum[ok])
-  episodes <- survSplit(Surv(tm, ev) ~ ., data = d, cut = interval_breaks, episode = "k")
+  # The first episode starts before every time (follow-up of 0 included).
+  episodes <- survSplit(Surv(tm, ev) ~ ., data = d, cut = interval_breaks, episode = "k",
+                        zero = min(0, d$tm) - 1)
   starts <- c(0, interval_breaks)
   for (k in seq_along(starts)) {
     sub <- episodes[episodes$k == k, ]
@@ -599,7 +601,9 @@ pool <- function(keys, estimates, labels) {
                            hr = exp(as.numeric(fit$beta)), hr_lower = exp(fit$ci.lb),
                            hr_upper = exp(fit$ci.ub), p = fit$pval, tau2 = fit$tau2,
                            i2 = fit$I2, q_stat = fit$QE, q_p = fit$QEp,
-                           pi_lower = pred$pi.lb, pi_upper = pred$pi.ub,
+                           # A prediction interval from three estimates on (pooled.tsv's rule).
+                           pi_lower = if (fit$k >= 3) pred$pi.lb else NA,
+                           pi_upper = if (fit$k >= 3) pred$pi.ub else NA,
                            r_warnings = paste(res$warnings, collapse = "; ")))
       }
     }

@@ -30,7 +30,7 @@ HARMONIZED = f"{RESULTS}/harmonized"
 VOCABULARY = sorted(str(p) for p in Path(config["vocabulary_dir"]).glob("*.*"))
 
 
-FINAL_TABLES = list(ANALYSIS_TABLES)
+FINAL_TABLES = [*ANALYSIS_TABLES, "meta_regression"]
 # What jobs see of the config: everything but the list of cohorts, so that adding a cohort
 # re-runs only the jobs whose inputs change.
 JOB_CONFIG = {key: value for key, value in config.items() if key != "cohorts"}

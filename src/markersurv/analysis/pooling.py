@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from markersurv.analysis.meta_regression import meta_regression_table
 from markersurv.analysis.roles import with_roles
 from markersurv.config.settings import AnalysisSettings
 from markersurv.stats.meta import Method, Test, random_effects
@@ -23,6 +24,9 @@ from markersurv.stats.multiplicity import benjamini_hochberg
 LEADING = ["cancer_type", "cohort", "endpoint", "marker"]
 # The marker key of the models fitted on every patient with follow-up, without a marker.
 NO_MARKER = "none"
+# A prediction interval from fewer estimates rests on a between-study variance estimated from
+# one or two values: pooled rows give it only from three estimates on.
+MIN_ESTIMATES_FOR_PREDICTION = 3
 POOLED_MODELS = {"continuous": "none", "dichotomized": "median", "adjusted": "none"}
 POOLED_COLUMNS = [
     "cancer_type",
@@ -139,6 +143,15 @@ def pool(
             test=test,
             level=settings.conf_level,
         )
+        predicted = len(usable) >= MIN_ESTIMATES_FOR_PREDICTION
+        note = result.note
+        if not predicted:
+            note = "; ".join(
+                [
+                    *filter(None, [note]),
+                    f"no prediction interval: fewer than {MIN_ESTIMATES_FOR_PREDICTION} estimates",
+                ]
+            )
         rows.append(
             {
                 **base,
@@ -152,10 +165,10 @@ def pool(
                 "i2": result.i2,
                 "q_stat": result.q_stat,
                 "q_p": result.q_p,
-                "pi_lower": np.exp(result.pi_lower),
-                "pi_upper": np.exp(result.pi_upper),
+                "pi_lower": np.exp(result.pi_lower) if predicted else np.nan,
+                "pi_upper": np.exp(result.pi_upper) if predicted else np.nan,
                 "status": result.status,
-                "note": result.note,
+                "note": note,
             }
         )
     return rows
@@ -235,6 +248,18 @@ def marker_rows(cox: pd.DataFrame):
         yield model, subset[subset["term"] == [marker_term(model, m) for m in subset["marker"]]]
 
 
+def type_estimates(cox: pd.DataFrame) -> pd.DataFrame:
+    """Each cancer type's cohort-stratified estimate (cohort ``all``) of each pooled model's
+    marker term: the studies of pan-cancer pooling and of the meta-regression, with
+    ``usable`` saying which can be combined."""
+    frames = []
+    for model, subset in marker_rows(cox):
+        rows = subset[subset["cohort"] == "all"]
+        usable = rows.index.isin(usable_estimates(rows).index)
+        frames.append(rows.assign(model=model, usable=usable))
+    return pd.concat(frames, ignore_index=True)
+
+
 def pooled_within_types(cox: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
     """Random-effects pooling across the cohorts of each cancer type (2 cohorts or more)."""
     rows: list[dict] = []
@@ -292,6 +317,7 @@ def finalize_tables(
             [p for p in (within, across) if len(p)] or [across], ignore_index=True
         )
         tables["pooling_weights"] = pooling_weights(tables["cox"], tables["pooled"])
+        tables["meta_regression"] = meta_regression_table(type_estimates(cox), settings)
     if "logrank" in tables and len(tables["logrank"]):
         lr = tables["logrank"]
         family = (lr["cut_method"] + ":" + lr["test"]).where(

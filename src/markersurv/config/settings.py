@@ -18,6 +18,7 @@ from markersurv.config.covariates import (
     declared_treatment,
 )
 from markersurv.config.schema import endpoint_ids, load_schema, marker_ids
+from markersurv.errors import ConfigError, Location, Problem, did_you_mean
 
 
 def fill_defaults(document: dict, schema: dict) -> dict:
@@ -44,9 +45,96 @@ def with_defaults(config: dict) -> dict:
     return fill_defaults(config, load_schema("config"))
 
 
+# analysis keys whose settings are built from their own section, not copied as they are.
+BUILT_SEPARATELY = ("covariates_by_cancer_type", "meta_regression")
+
+
 def analysis_defaults() -> dict:
     """The ``analysis`` section's defaults as the config schema states them."""
     return with_defaults({})["analysis"]
+
+
+@dataclass(frozen=True)
+class MetaRegressionSettings:
+    """The config's ``analysis.meta_regression``: cancer-type attributes and the moderators
+    regressed on.
+
+    ``attributes`` maps an attribute to each cancer type's value: text (a level of a
+    categorical moderator) or a number (a continuous one), never both in one attribute.
+    """
+
+    attributes: dict[str, dict[str, str | float]]
+    moderators: tuple[str, ...]
+    reference_levels: dict[str, str]
+    models: tuple[str, ...]
+    method: Literal["REML", "DL"]
+    test: Literal["knha", "z"]
+
+    @classmethod
+    def from_section(cls, section: dict) -> MetaRegressionSettings:
+        """From the filled ``analysis.meta_regression``; a :class:`ConfigError` lists every
+        moderator without attributes, attribute mixing text and numbers, and reference level
+        that is not a level."""
+        settings = cls(
+            attributes={name: dict(values) for name, values in section["attributes"].items()},
+            moderators=tuple(section["moderators"]),
+            reference_levels=dict(section["reference_levels"]),
+            models=tuple(section["models"]),
+            method=section["method"],
+            test=section["test"],
+        )
+        problems = settings.problems()
+        if problems:
+            raise ConfigError(*problems)
+        return settings
+
+    def is_continuous(self, moderator: str) -> bool:
+        """Whether a moderator's values are numbers (else text levels)."""
+        return all(_is_number(v) for v in self.attributes[moderator].values())
+
+    def problems(self) -> list[Problem]:
+        where = Location(file="config")
+        key = "analysis.meta_regression"
+        found = []
+        for moderator in self.moderators:
+            if moderator not in self.attributes:
+                found.append(
+                    Problem(
+                        f"{key}.moderators: {moderator!r} is not declared under attributes",
+                        where,
+                        hint=did_you_mean(moderator, list(self.attributes))
+                        if self.attributes
+                        else f"declare its value for each cancer type under {key}.attributes",
+                    )
+                )
+        for name, values in self.attributes.items():
+            numbers = {_is_number(v) for v in values.values()}
+            if len(numbers) > 1:
+                found.append(
+                    Problem(
+                        f"{key}.attributes.{name} mixes text and numbers",
+                        where,
+                        expected="text levels (categorical) or numbers (continuous)",
+                        found=", ".join(f"{t}: {v!r}" for t, v in values.items()),
+                    )
+                )
+        for name, level in self.reference_levels.items():
+            values = self.attributes.get(name, {})
+            levels = sorted({str(v) for v in values.values()})
+            if name not in self.moderators or level not in levels:
+                found.append(
+                    Problem(
+                        f"{key}.reference_levels.{name}: {level!r} is not a level of a "
+                        "declared moderator",
+                        where,
+                        expected=f"one of {levels}" if levels else "a moderator's level",
+                    )
+                )
+        return found
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -89,6 +177,8 @@ class AnalysisSettings:
     doubling_units: dict[str, str | None]
     # Every covariate a model may name (built in and declared), by id.
     covariate_declarations: dict[str, Covariate]
+    # Why effects differ between cancer types: attributes and moderators.
+    meta_regression: MetaRegressionSettings
 
     @classmethod
     def from_config(cls, config: dict) -> AnalysisSettings:
@@ -102,10 +192,13 @@ class AnalysisSettings:
                 m["id"]: m.get("unit") for m in filled["markers"] if m["kind"] == "concentration"
             },
             covariate_declarations={c.id: c for c in declared_covariates(filled)},
-            **{k: v for k, v in values.items() if k in names and k != "covariates_by_cancer_type"},
+            **{k: v for k, v in values.items() if k in names and k not in BUILT_SEPARATELY},
             covariates_by_cancer_type={
                 t: tuple(ids) for t, ids in filled["analysis"]["covariates_by_cancer_type"].items()
             },
+            meta_regression=MetaRegressionSettings.from_section(
+                filled["analysis"]["meta_regression"]
+            ),
         )
 
     def covariates_of(self, cancer_type: str) -> tuple[Covariate, ...]:
