@@ -109,6 +109,31 @@ def primary_text(settings: AnalysisSettings, study: Study) -> str:
     )
 
 
+def meta_regression_text(settings: AnalysisSettings) -> str:
+    """Why effects differ between cancer types: the subgroup test and the declared moderators."""
+    declared = settings.meta_regression
+    text = (
+        "Differences between cancer types were tested by the fixed-effect test of subgroup "
+        "differences (Q between the cancer types' cohort-stratified estimates, with the number "
+        "of types minus one degrees of freedom)"
+    )
+    if not declared.moderators:
+        return text + "; no cancer-type attribute was declared for meta-regression."
+    tests = "Knapp-Hartung t and F" if declared.test == "knha" else "Wald z and chi-square"
+    moderators = a_list(
+        [
+            f"{m} ({'continuous' if declared.is_continuous(m) else 'categorical'})"
+            for m in declared.moderators
+        ]
+    )
+    return (
+        text + ", and by random-effects meta-regression of those estimates on each declared "
+        f"cancer-type attribute alone, {moderators}, with {declared.method} residual tau^2, "
+        f"{tests} tests, the omnibus moderator test QM and metafor's pseudo R^2, where at "
+        "least three cancer types, and more than the model has coefficients, had an estimate."
+    )
+
+
 def covariate_words(covariate: Covariate) -> str:
     """'age (per year)', 'stage (II, III, IV vs I)', 'HPV status (positive vs negative)':
     built-in labels in lower case, inside a sentence; declared labels as written."""
@@ -241,7 +266,8 @@ def methods_paragraphs(
         "Log hazard ratios were pooled across the cohorts of each cancer type, and across "
         f"cancer types, by random effects ({s.meta_method} primary; DerSimonian-Laird also "
         "reported" + ("; Knapp-Hartung adjustment" if s.knapp_hartung else "") + "), with "
-        "tau^2, I^2, Cochran's Q and the 95% prediction interval. Benjamini-Hochberg q-values "
+        "tau^2, I^2, Cochran's Q and the 95% prediction interval (where at least three "
+        "estimates were pooled). " + meta_regression_text(s) + " Benjamini-Hochberg q-values "
         "control the false discovery rate within each family of tests (one model kind across "
         "all cancer types, markers and endpoints); the family is named in each table row. "
         + primary_text(s, study)

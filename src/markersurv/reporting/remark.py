@@ -107,7 +107,9 @@ ITEMS = [
         18,
         "Further investigations: assumptions, sensitivity, validation",
         "cautions",
-        "PH tests, spline nonlinearity, cross-validated cutpoints, pooling heterogeneity.",
+        "PH tests, spline nonlinearity, cross-validated cutpoints, pooling heterogeneity, "
+        "differences between cancer types and meta-regression on their attributes "
+        "(meta_regression.tsv).",
     ),
     (
         19,
