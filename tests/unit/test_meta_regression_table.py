@@ -15,6 +15,7 @@ from snakemake.utils import validate
 from markersurv.analysis.pooling import finalize_tables, type_estimates
 from markersurv.config.settings import AnalysisSettings
 from markersurv.errors import ConfigError
+from markersurv.reporting.methods import meta_regression_text
 from markersurv.stats.meta_regression import (
     categorical_design,
     continuous_design,
@@ -228,3 +229,12 @@ def test_pooled_rows_give_a_prediction_interval_from_three_estimates_only():
         finite = np.isfinite(continuous[["pi_lower", "pi_upper"]].to_numpy(float))
         assert finite.all() if k == 3 else not finite.any()
         assert continuous["note"].str.contains("no prediction interval").all() == (k == 2)
+
+
+def test_methods_name_the_declared_moderators_and_tests():
+    text = meta_regression_text(DECLARED)
+    assert "organ_system (categorical) and score (continuous)" in text
+    assert "REML residual tau^2, Knapp-Hartung t and F tests" in text
+    z_test = settings_with({"attributes": {"score": SCORE}, "moderators": ["score"], "test": "z"})
+    assert "Wald z and chi-square tests" in meta_regression_text(z_test)
+    assert "no cancer-type attribute was declared" in meta_regression_text(settings_with())
