@@ -48,7 +48,8 @@ def interval_rows(
     breaks = [0.0, *settings.hr_interval_breaks, np.inf]
     rows = []
     for start, end in zip(breaks[:-1], breaks[1:], strict=True):
-        at_risk = time > start
+        # Everybody is at risk in the first interval, a follow-up of 0 included.
+        at_risk = time > start if start > 0 else np.ones(time.size, dtype=bool)
         t = np.minimum(time, end)[at_risk]
         e = (event.astype(bool) & (time <= end))[at_risk].astype(float)
         s = None if strata is None else np.asarray(strata)[at_risk]
