@@ -39,6 +39,7 @@ from markersurv.harmonize.records import (
     source_columns,
 )
 from markersurv.harmonize.standardize import standardize_markers
+from markersurv.harmonize.timeline import impossible_rows
 from markersurv.ingest.readers import FILE, ROW, read_table
 
 
@@ -240,6 +241,7 @@ class CohortHarmonizer:
         steps = [
             ("missing_cancer_type", data["cancer_type"].isna().to_numpy(), "cancer type missing"),
             ("impossible_date_sequence", impossible, "a date before the diagnosis date"),
+            *((i.reason, i.mask, i.detail) for i in impossible_rows(self.spec, data)),
             (
                 "no_follow_up",
                 ~np.column_stack(

@@ -22,6 +22,9 @@ REASONS = {
     "not_in_primary_table": "patient absent from the cohort's primary (clinical) table",
     "missing_cancer_type": "cancer type missing",
     "impossible_date_sequence": "an event or last contact dated before diagnosis",
+    "date_after_run_date": "a date later than the day of the run",
+    "follow_up_beyond_lifetime": "follow-up longer than a human life (120 years)",
+    "event_after_death": "a progression, recurrence or other event after the patient's death",
     "no_follow_up": "no endpoint with both time and status",
 }
 EXCLUSION_COLUMNS = [
