@@ -176,8 +176,16 @@ def test_not_estimable_type_estimates_are_left_out():
     cox.loc[cox["cancer_type"] == "STAD", ["coef", "se", "status"]] = [np.nan, np.nan, "warning"]
     estimates = type_estimates(cox)
     assert not estimates.loc[estimates["cancer_type"] == "STAD", "usable"].any()
-    subgroup = of(table(cox), "cancer_type")
+    result = table(cox)
+    subgroup = of(result, "cancer_type")
     assert subgroup.loc[0, "k"] == 5 and "STAD" not in subgroup.loc[0, "cancer_types"]
+    assert subgroup.loc[0, "status"] == "warning"
+    assert subgroup.loc[0, "note"] == "left out (not estimable): STAD"
+    organ = of(result, "organ_system")
+    assert (organ["k"] == 4).all()
+    assert organ.loc[0, "note"] == (
+        "left out (not estimable): STAD; left out (no organ_system declared): NSCLC"
+    )
 
 
 @pytest.mark.parametrize(

@@ -90,6 +90,8 @@ def meta_regression_table(estimates: pd.DataFrame, settings: AnalysisSettings) -
         ["model", "endpoint", "marker"], sort=True
     ):
         usable = group[group["usable"].astype(bool)].sort_values("cancer_type")
+        unusable = sorted(set(group["cancer_type"]) - set(usable["cancer_type"]))
+        notes = [f"left out (not estimable): {', '.join(unusable)}"] if unusable else []
         keys = {
             "cancer_type": SCOPE,
             "cohort": "pooled",
@@ -98,14 +100,15 @@ def meta_regression_table(estimates: pd.DataFrame, settings: AnalysisSettings) -
             "scope": SCOPE,
             "model": model,
         }
-        rows += subgroup_rows(usable, keys)
+        rows += subgroup_rows(usable, keys, notes)
         for moderator in declared.moderators:
-            rows += moderator_rows(usable, moderator, declared, settings.conf_level, keys)
+            rows += moderator_rows(usable, moderator, declared, settings.conf_level, keys, notes)
     return pd.DataFrame(rows, columns=META_REGRESSION_COLUMNS)
 
 
-def subgroup_rows(usable: pd.DataFrame, keys: dict) -> list[dict]:
-    """The test of subgroup differences across the cancer types: one row."""
+def subgroup_rows(usable: pd.DataFrame, keys: dict, notes: list[str]) -> list[dict]:
+    """The test of subgroup differences across the cancer types: one row. ``notes`` say
+    which cancer types were left out, and why."""
     base = {
         **keys,
         "method": "FE",
@@ -117,14 +120,10 @@ def subgroup_rows(usable: pd.DataFrame, keys: dict) -> list[dict]:
         "cancer_types": ",".join(usable["cancer_type"]),
     }
     if len(usable) < 2:
-        return [
-            not_estimable(
-                base,
-                f"{len(usable)} cancer type(s) with an estimate; the test "
-                "of subgroup differences needs at least 2",
-            )
-        ]
+        needs = f"{len(usable)} cancer type(s) with an estimate; the test needs at least 2"
+        return [not_estimable(base, "; ".join([*notes, needs]))]
     result = subgroup_difference(usable["coef"], usable["se"], list(usable["cancer_type"]))
+    notes = [*notes, *filter(None, [result.note])]
     return [
         {
             **dict.fromkeys(META_REGRESSION_COLUMNS, np.nan),
@@ -136,8 +135,8 @@ def subgroup_rows(usable: pd.DataFrame, keys: dict) -> list[dict]:
             "qe_df": np.nan,
             "qe_p": np.nan,
             "tau2": np.nan,
-            "status": result.status,
-            "note": result.note,
+            "status": "warning" if notes and result.status == "ok" else result.status,
+            "note": "; ".join(notes),
         }
     ]
 
@@ -148,12 +147,15 @@ def moderator_rows(
     declared: MetaRegressionSettings,
     level: float,
     keys: dict,
+    notes: list[str],
 ) -> list[dict]:
     """One meta-regression on ``moderator``: a row per coefficient, or one not_estimable."""
     values = declared.attributes[moderator]
     with_value = usable[usable["cancer_type"].isin(list(values))]
     left_out = sorted(set(usable["cancer_type"]) - set(with_value["cancer_type"]))
-    notes = [f"left out (no {moderator} declared): {', '.join(left_out)}"] if left_out else []
+    notes = list(notes)
+    if left_out:
+        notes.append(f"left out (no {moderator} declared): {', '.join(left_out)}")
     continuous = declared.is_continuous(moderator)
     base = {
         **keys,
