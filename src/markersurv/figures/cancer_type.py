@@ -17,6 +17,7 @@ from markersurv.analysis.cancer_type import ALL
 from markersurv.config.settings import AnalysisSettings, FigureSettings
 from markersurv.config.study import Study
 from markersurv.figures.captions import TRANSFORMS, FigureRecord, figure_stem, study_labels
+from markersurv.figures.competing import draw_cuminc
 from markersurv.figures.folder import FigureFolder
 from markersurv.figures.legends import group_notes, split_text
 from markersurv.figures.rows import first_row, forest_pooled_rows, forest_rows, select
@@ -83,6 +84,7 @@ class CancerTypeFigures:
                 for method in self.figures.km_cut_methods:
                     self.km(out, endpoint, marker, method)
                 self.forest(out, endpoint, marker)
+                draw_cuminc(self, out, endpoint, marker)
                 if self.figures.details_for(endpoint):
                     self.cutpoint_scans(out, endpoint, marker)
                     self.spline(out, endpoint, marker)

@@ -83,6 +83,13 @@ CAPTIONS = {
         "{count}; censoring marks; numbers at risk aligned with the time axis; hazard ratio "
         "(high vs low, {cox}) and log-rank p (stratified by cohort when pooled) in the panel."
     ),
+    "cuminc": (
+        "Cumulative incidence (Aalen-Johansen) of {endpoint} by {marker} groups ({cut} within "
+        "each cohort), {count} of the event of interest, with competing events as competing "
+        "risks, not censored; {level} pointwise bands (log(-log) transform of cmprsk's "
+        "variance); Gray's test p (stratified by cohort when pooled) and the Fine-Gray "
+        "subdistribution hazard ratio (high vs low) in the panel."
+    ),
     "forest_cohorts": (
         "Forest plot of the {endpoint} hazard ratio per 1 SD of {marker} in each cohort "
         "({cox}), {count}, with the {pooling} pooled estimate (diamond) and its p; squares "
