@@ -134,6 +134,35 @@ def meta_regression_text(settings: AnalysisSettings) -> str:
     )
 
 
+def competing_text(settings: AnalysisSettings, study: Study) -> str:
+    """Competing risks in words, for the endpoints declared with a competing event ('' if
+    none is)."""
+    declared = [e for e in study.endpoints if e.competing and e.id in settings.endpoints]
+    if not declared:
+        return ""
+    named = a_list([f"{e.label} (competing event: {e.competing})" for e in declared])
+    splits = "median split" + (
+        " and fixed cutpoints"
+        if "fixed" in settings.cut_methods and settings.fixed_cutpoints
+        else ""
+    )
+    return (
+        f"For {named}, the competing event was also analysed as a competing risk rather than "
+        "censoring: the cumulative incidence of the event of interest in the marker groups "
+        f"({splits} within each cohort) was estimated by Aalen-Johansen with cmprsk's "
+        f"variance and {settings.conf_level:.0%} pointwise limits on the log(-log) scale, "
+        "and compared by Gray's test (rho = 0, stratified by cohort when cohorts were "
+        "pooled). The marker (per 1 SD, and high vs low) entered cause-specific Cox models "
+        f"(competing events censored, {settings.ties.capitalize()} ties, stratified by "
+        "cohort when pooled) and Fine-Gray subdistribution hazard models fitted as R's "
+        "cmprsk::crr (inverse-probability-of-censoring weights, Breslow ties, sandwich "
+        "standard errors), with one indicator per cohort beyond the first when cohorts were "
+        "pooled, as crr has no strata. Gray's test and the Fine-Gray model are reported as "
+        f"not estimable without competing events or with fewer than {settings.min_events} "
+        "events of interest."
+    )
+
+
 def covariate_words(covariate: Covariate) -> str:
     """'age (per year)', 'stage (II, III, IV vs I)', 'HPV status (positive vs negative)':
     built-in labels in lower case, inside a sentence; declared labels as written."""
@@ -290,6 +319,7 @@ def methods_paragraphs(
         ("Cutpoints", cut),
         ("Pooling and multiplicity", pooling),
         ("Added value", added),
+        *([("Competing risks", competing)] if (competing := competing_text(s, study)) else []),
         ("Software", f"Computed with {versions}."),
     ]
 

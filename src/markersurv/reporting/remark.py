@@ -58,7 +58,8 @@ ITEMS = [
         10,
         "Statistical methods, assumptions, missing data",
         "methods-2",
-        "Methods section (models, PH tests, missing-data handling, multiplicity).",
+        "Methods section (models, PH tests, missing-data handling, multiplicity, competing "
+        "risks where declared).",
     ),
     (
         11,
@@ -89,7 +90,9 @@ ITEMS = [
         15,
         "Univariable marker-outcome analyses, Kaplan-Meier",
         "results",
-        "Continuous and dichotomized Cox models, Kaplan-Meier figures and km.tsv.",
+        "Continuous and dichotomized Cox models, Kaplan-Meier figures and km.tsv; where an "
+        "endpoint declares a competing event, cumulative incidence figures with Gray's test "
+        "and cause-specific and Fine-Gray models (cuminc.tsv, competing.tsv).",
     ),
     (
         16,
