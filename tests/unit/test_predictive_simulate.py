@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from markersurv.simulate.core import simulate_patients
 from markersurv.simulate.from_truth import simulate_from_truth
-from markersurv.simulate.core import TreatmentEffect, simulate_patients
+from markersurv.simulate.treatment import TreatmentEffect
 from markersurv.stats.cox.fit import fit_cox
 
 ARMS = {"levels": ["observation", "inhibitor"], "log_hr": -0.3, "interaction": {"il6": -0.4}}

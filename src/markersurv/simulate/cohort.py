@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from markersurv.simulate import export as ex
-from markersurv.simulate.core import PSTAT3_SCALES, TreatmentEffect, pstat3_on_scale
+from markersurv.simulate.core import PSTAT3_SCALES, pstat3_on_scale
 from markersurv.simulate.spec import DEFAULT_DELIMITER, cohort_spec, table_format
+from markersurv.simulate.treatment import TreatmentEffect
 from markersurv.simulate.truth import CohortTruth
 
 # Concentration of 1 unit in pg/mL, as in resources/vocab/marker_scales.yaml.

@@ -21,17 +21,8 @@ the earlier of an administrative end of follow-up (uniform between a minimum and
 maximum, as with staggered accrual and a common data cut-off) and a loss to follow-up
 (exponential, uniform or none).
 
-A cohort may also have a randomized two-arm treatment (:class:`TreatmentEffect`): each
-patient is assigned the non-reference arm with a stated probability, independently of
-everything else, and the linear predictor gains
-
-    + b_treatment * treated + sum over markers m of b_m:treatment * m_z * treated
-
-so ``b_treatment`` is the true log hazard ratio of the treatment at the sample mean of
-every marker (all ``m_z`` = 0) and ``b_m:treatment`` the true marker x treatment
-interaction: the change of the treatment's log hazard ratio per SD of marker ``m`` (equally,
-the marker's log hazard ratio in the treated minus that in the reference arm). Without a
-treatment nothing is drawn for it, so the draws of every other cohort are unchanged.
+A cohort may also have a randomized two-arm treatment with a marker x treatment interaction
+(:class:`~markersurv.simulate.treatment.TreatmentEffect`, which states its model).
 """
 
 from __future__ import annotations
@@ -43,6 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.special import ndtri
+
+from markersurv.simulate.treatment import TreatmentEffect
 
 MARKER_TERMS = ("il6", "pstat3")
 COVARIATE_TERMS = ("age", "male", "late_stage")
@@ -185,37 +178,14 @@ class Population:
             raise ValueError("age_sd >= 0, il6_log2_sd > 0 and age_min <= age_max are required")
 
 
-@dataclass(frozen=True)
-class TreatmentEffect:
-    """A randomized two-arm treatment and its true effects.
-
-    ``levels`` are the reference arm then the other arm, as the config's treatment levels;
-    ``treated_fraction`` is the probability of the other arm. ``log_hr`` is the treatment's
-    true log hazard ratio at the sample mean of the markers, ``interaction`` the true
-    marker x treatment log hazard ratio per SD of each marker named (``il6``, ``pstat3``).
-    """
-
-    levels: tuple[str, str] = ("control", "treated")
-    treated_fraction: float = 0.5
-    log_hr: float = 0.0
-    interaction: Mapping[str, float] = field(default_factory=dict)
-
-    def __post_init__(self):
-        if len(self.levels) != 2 or len(set(self.levels)) != 2:
-            raise ValueError(
-                f"treatment levels: expected two distinct arms (reference first), found "
-                f"{list(self.levels)}"
-            )
-        if not 0 < self.treated_fraction < 1:
-            raise ValueError(
-                f"treatment treated_fraction: expected in (0, 1), found {self.treated_fraction}"
-            )
-        unknown = sorted(set(self.interaction) - set(MARKER_TERMS))
-        if unknown:
-            raise ValueError(
-                f"treatment interaction: unknown markers {unknown}; expected some of "
-                f"{list(MARKER_TERMS)}"
-            )
+def _treatment(value) -> TreatmentEffect:
+    arms = _from_mapping(TreatmentEffect, value, "treatment")
+    if unknown := sorted(set(arms.interaction) - set(MARKER_TERMS)):
+        raise ValueError(
+            f"treatment interaction: unknown markers {unknown}; expected some of "
+            f"{list(MARKER_TERMS)}"
+        )
+    return arms
 
 
 def _log_hr_vector(log_hr: Mapping[str, float]) -> np.ndarray:
@@ -330,14 +300,10 @@ def simulate_patients(
 
     design = np.column_stack([il6_z, pstat3_z, age - REFERENCE_AGE, male, late])
     lp = design @ coef
-    arms = None if treatment is None else _from_mapping(TreatmentEffect, treatment, "treatment")
+    arms = None if treatment is None else _treatment(treatment)
     if arms is not None:
-        treated = rng.random(n) < arms.treated_fraction
-        marker_z = {"il6": il6_z, "pstat3": pstat3_z}
-        modifier = arms.log_hr + sum(
-            (b * marker_z[m] for m, b in arms.interaction.items()), np.zeros(n)
-        )
-        lp = lp + modifier * treated
+        treated = arms.assign(rng, n)
+        lp = lp + arms.log_hazard(treated, {"il6": il6_z, "pstat3": pstat3_z})
     death = _weibull_times(rng, lp, base.shape, base.median_os_months)
     progression = _weibull_times(rng, lp, base.shape, base.median_progression_months)
 
@@ -404,9 +370,7 @@ class CohortDesign:
     def __post_init__(self):
         _log_hr_vector(self.log_hr)
         if self.treatment is not None:
-            object.__setattr__(
-                self, "treatment", _from_mapping(TreatmentEffect, self.treatment, "treatment")
-            )
+            object.__setattr__(self, "treatment", _treatment(self.treatment))
         object.__setattr__(self, "baseline", _from_mapping(Baseline, self.baseline, "baseline"))
         object.__setattr__(self, "censoring", _from_mapping(Censoring, self.censoring, "censoring"))
         object.__setattr__(
