@@ -58,33 +58,12 @@ NAN = float("nan")
 # Prespecified two-group splits: their groups are low and high.
 SPLITS = ("median", "fixed")
 ROLE = "secondary"
-PREDICTIVE_COLUMNS = [
-    "cut_method",
-    "treatment",
-    "reference",
-    "group",
-    "n",
-    "events",
-    "hr",
-    "hr_lower",
-    "hr_upper",
-    "p",
-    "interaction_p",
-    "status",
-    "note",
-    "estimate",
-    "term",
-    "coef",
-    "se",
-    "interaction_lr_p",
-    "treatment_n",
-    "treatment_events",
-    "reference_n",
-    "reference_events",
-    "min_detectable_hr",
-    "events_per_parameter",
-    "role",
-]
+# DESIGN's leading columns (after the keys), then what says what each number is.
+PREDICTIVE_COLUMNS = (
+    "cut_method treatment reference group n events hr hr_lower hr_upper p interaction_p "
+    "status note estimate term coef se interaction_lr_p treatment_n treatment_events "
+    "reference_n reference_events min_detectable_hr events_per_parameter role"
+).split()
 
 
 @dataclass(frozen=True)
