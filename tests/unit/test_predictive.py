@@ -160,3 +160,16 @@ def test_too_few_events_is_not_estimable():
     table = rows_of(data, pooled=False, settings=strict)
     assert set(table["status"]) == {"not_estimable"}
     assert table["note"].str.contains("fewer than the minimum of 500").all()
+
+
+def test_only_prespecified_two_group_splits_are_used():
+    data = cohorts()
+    median = marker_groups(data, "pstat3", "median")
+    groups = {
+        "median": median,
+        "optimal": median,
+        "cv_optimal": median,
+        "tertile": marker_groups(data, "pstat3", "tertile"),
+    }
+    rows = predictive_rows(data, "pstat3", "os", None, ARMS, groups, SETTINGS)
+    assert {r["cut_method"] for r in rows} == {"none", "median"}
