@@ -14,6 +14,7 @@ import pandas as pd
 from markersurv.config.settings import with_defaults
 from markersurv.config.study import Study
 from markersurv.reporting.cautions import cautions
+from markersurv.reporting.competing import competing_section
 from markersurv.reporting.marker_subsets import clinical_in_both
 from markersurv.reporting.methods import methods_html, methods_paragraphs
 from markersurv.reporting.remark import remark_html
@@ -220,6 +221,7 @@ def narrative_html(
         parts.append(frame_html(results_frame(tables["cox"], study)))
     if "cox" in tables and "nonproportional" in tables:
         parts += nonproportional_html(tables["cox"], tables["nonproportional"], settings)
+    parts += competing_section(tables.get("competing"), settings, frame_html)
     if "pooled" in tables and len(tables["pooled"]):
         pooled = tables["pooled"]
         pooled = pooled[pooled["method"] == settings.meta_method]
