@@ -70,13 +70,12 @@ PREDICTIVE_COLUMNS = (
 class Comparison:
     """One arm against the reference arm, on the patients of the two arms.
 
-    ``arm`` is 1 for the arm, 0 for the reference; ``rows`` selects the patients of the two
-    arms from the data given to :func:`predictive_rows`.
+    ``arm`` is 1 for the arm, 0 for the reference, with each patient's follow-up and cohort
+    (None outside the pooled analysis).
     """
 
     treatment: Treatment
     level: str
-    rows: np.ndarray
     arm: np.ndarray
     time: np.ndarray
     event: np.ndarray
@@ -94,7 +93,6 @@ class Comparison:
         return Comparison(
             self.treatment,
             self.level,
-            self.rows[keep],
             self.arm[keep],
             self.time[keep],
             self.event[keep],
@@ -154,7 +152,6 @@ def predictive_rows(
         comparison = Comparison(
             treatment,
             level,
-            rows,
             (arms[rows] == level).astype(float),
             time[rows],
             event[rows],
@@ -188,7 +185,9 @@ def arms_problem(comparison: Comparison) -> str:
     return ""
 
 
-def cells_problem(comparison: Comparison, groups: np.ndarray | None, settings) -> str:
+def cells_problem(
+    comparison: Comparison, groups: np.ndarray | None, settings: AnalysisSettings
+) -> str:
     """Arms (within each marker group) with fewer than ``min_group_size`` patients or no
     event ("" when every cell has enough)."""
     cells = []
@@ -227,7 +226,7 @@ def treatment_row(
 
 
 def continuous_rows(
-    comparison: Comparison, z: np.ndarray, marker: str, settings, refusal: str
+    comparison: Comparison, z: np.ndarray, marker: str, settings: AnalysisSettings, refusal: str
 ) -> list[dict]:
     """The interaction per SD and the treatment HR at the marker's mean (group
     ``continuous``), on the patients with a standardized marker value."""
