@@ -126,3 +126,34 @@ def test_a_design_holds_its_treatment_as_an_effect():
     design = CohortDesign("sim", "NSCLC", n=100, seed=1, log_hr={}, treatment=ARMS)
     assert isinstance(design.treatment, TreatmentEffect)
     assert "treatment" in design.simulate().columns
+
+
+def test_a_simulated_treatment_harmonizes_and_is_analysed(repo_dir, tmp_path):
+    from markersurv.analysis.groups import marker_groups
+    from markersurv.analysis.predictive import predictive_rows
+    from markersurv.cohort.spec import load_cohort_spec
+    from markersurv.cohort.vocab import Vocabulary
+    from markersurv.config.covariates import Treatment
+    from markersurv.config.settings import AnalysisSettings
+    from markersurv.harmonize.cohort import Settings, harmonize_cohort
+
+    out = tmp_path / "out"
+    written = simulate_from_truth(truth_with_treatment(repo_dir, tmp_path), out)
+    spec_path = next(p for p in written if p.suffix == ".yaml")
+    arms = Treatment("Arm", tuple(ARMS["levels"]))
+    harmonizer = Settings(("il6", "pstat3"), ("os", "pfs"), "half", b"k", treatment=arms)
+    vocab = Vocabulary.load(repo_dir / "resources" / "vocab")
+    patients = harmonize_cohort(load_cohort_spec(spec_path, {"demo": str(out)}), vocab, harmonizer)
+    data = patients.patients
+    assert set(data["treatment"].dropna()) == set(ARMS["levels"])
+    population = data[data["il6"].notna() & data["os_time"].notna()]
+    config = {
+        "markers": [{"id": "il6", "label": "IL-6", "kind": "concentration", "unit": "pg/mL"}],
+        "endpoints": [{"id": "os", "label": "Overall survival"}],
+    }
+    groups = {"median": marker_groups(population, "il6", "median")}
+    rows = predictive_rows(
+        population, "il6", "os", None, arms, groups, AnalysisSettings.from_config(config)
+    )
+    assert len(rows) == 6 and {r["status"] for r in rows} <= {"ok", "warning"}
+    assert {r["n"] for r in rows if r["group"] == "all"} == {len(population)}
