@@ -212,3 +212,13 @@ def test_the_cancer_type_analysis_writes_both_tables_only_with_a_cause_column():
     assert set(frames["competing"]["cohort"]) == {"all", "syn_a", "syn_b"}
     without = analyse_cancer_type(patients.drop(columns="dss_cause"), SETTINGS)
     assert "cuminc" not in without and "competing" not in without
+
+
+def test_patients_with_an_unknown_cause_are_left_out_with_a_note():
+    patients = synthetic_patients()
+    patients.loc[patients.index[:4], "dss_cause"] = np.nan
+    patients["dss_cause"] = patients["dss_cause"].astype("Int8")
+    rows = competing_rows(patients, patients["cohort"].to_numpy(), "il6", "dss", SETTINGS)
+    competing = pd.DataFrame(rows["competing"])
+    assert (competing["n"] <= len(patients) - 4).all()
+    assert competing["note"].str.contains("4 patient\\(s\\) whose cause").all()

@@ -214,4 +214,8 @@ def competing_rows(
             cause_specific_row(time, cause, high, method, strata, settings),
             fine_gray_row(time, cause, high, method, strata, settings),
         ]
+    unknown = int((~known).sum())
+    if unknown:
+        left_out = f"{unknown} patient(s) whose cause of the end of follow-up is unknown left out"
+        models = [{**r, "note": "; ".join(n for n in (r["note"], left_out) if n)} for r in models]
     return {"cuminc": curves, "competing": models}
