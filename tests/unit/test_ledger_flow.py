@@ -40,24 +40,44 @@ def every_reason_cohort(tmp_path, cohort="c1"):
             "death": {"column": "dod", "format": "%Y-%m-%d"},
             "last_contact": {"column": "lc", "format": "%Y-%m-%d"},
             "progression": {"column": "dop", "format": "%Y-%m-%d"},
+            "entry": {"column": "doe", "format": "%Y-%m-%d"},
         },
         endpoints={"os": {"event_dates": ["death"]}},
     )
     clinical = [
-        ["pid", "type", "h", "dx", "dod", "lc", "dop"],
-        ["P1", "BRCA", "100", "2020-01-01", "2021-01-01", "", ""],  # included
-        ["P2", "LUAD", "", "2020-01-01", "", "2022-01-01", ""],  # included (il6 from assay)
-        ["P2", "LUAD", "", "2020-01-01", "", "2022-01-01", ""],  # duplicate_row
-        ["", "", "", "", "", "", ""],  # blank_row
-        ["", "BRCA", "5", "2020-01-01", "", "2020-02-01", ""],  # missing_id
-        ["P3", "", "10", "2020-01-01", "", "2020-06-01", ""],  # missing_cancer_type
-        ["P4", "BRCA", "10", "2020-06-01", "2020-01-01", "", ""],  # impossible_date_sequence
-        ["P5", "LUAD", "", "2020-01-01", "", "2020-06-01", ""],  # included, without a marker
-        ["P6", "LUAD", "20", "2020-01-01", "", "", ""],  # no_follow_up
-        ["P7", "BRCA", "30", "2020-01-01", "", "2020-03-01", ""],  # included
-        ["P10", "BRCA", "30", "2020-01-01", "", "2200-01-01", ""],  # date_after_run_date
-        ["P11", "BRCA", "30", "1880-01-01", "2020-01-01", "", ""],  # follow_up_beyond_lifetime
-        ["P12", "BRCA", "30", "2020-01-01", "2021-01-01", "", "2021-02-01"],  # event_after_death
+        ["pid", "type", "h", "dx", "dod", "lc", "dop", "doe"],
+        ["P1", "BRCA", "100", "2020-01-01", "2021-01-01", "", "", ""],  # included
+        ["P2", "LUAD", "", "2020-01-01", "", "2022-01-01", "", ""],  # included (il6 from assay)
+        ["P2", "LUAD", "", "2020-01-01", "", "2022-01-01", "", ""],  # duplicate_row
+        ["", "", "", "", "", "", "", ""],  # blank_row
+        ["", "BRCA", "5", "2020-01-01", "", "2020-02-01", "", ""],  # missing_id
+        ["P3", "", "10", "2020-01-01", "", "2020-06-01", "", ""],  # missing_cancer_type
+        ["P4", "BRCA", "10", "2020-06-01", "2020-01-01", "", "", ""],  # impossible_date_sequence
+        ["P5", "LUAD", "", "2020-01-01", "", "2020-06-01", "", ""],  # included, without a marker
+        ["P6", "LUAD", "20", "2020-01-01", "", "", "", ""],  # no_follow_up
+        ["P7", "BRCA", "30", "2020-01-01", "", "2020-03-01", "", ""],  # included
+        ["P10", "BRCA", "30", "2020-01-01", "", "2200-01-01", "", ""],  # date_after_run_date
+        ["P11", "BRCA", "30", "1880-01-01", "2020-01-01", "", "", ""],  # follow_up_beyond_lifetime
+        [
+            "P12",
+            "BRCA",
+            "30",
+            "2020-01-01",
+            "2021-01-01",
+            "",
+            "2021-02-01",
+            "",
+        ],  # event_after_death
+        [
+            "P13",
+            "BRCA",
+            "30",
+            "2020-01-01",
+            "",
+            "2020-06-01",
+            "",
+            "2020-07-01",
+        ],  # entry_after_follow_up
     ]
     assay = [
         ["sample", "il6"],
@@ -75,7 +95,7 @@ def every_reason_cohort(tmp_path, cohort="c1"):
 
 def test_every_row_in_exactly_one_place(tmp_path):
     result = every_reason_cohort(tmp_path)
-    check_ledger(result, {"clinical": 13, "assay": 8})
+    check_ledger(result, {"clinical": 14, "assay": 8})
     excluded = result.exclusions
     by_row = {(t, r): reason for t, r, reason in excluded[["table", "source_row", "reason"]].values}
     assert by_row == {
@@ -88,6 +108,7 @@ def test_every_row_in_exactly_one_place(tmp_path):
         ("clinical", "12"): "date_after_run_date",
         ("clinical", "13"): "follow_up_beyond_lifetime",
         ("clinical", "14"): "event_after_death",
+        ("clinical", "15"): "entry_after_follow_up",
         ("assay", "4"): "replicate_merged",
         ("assay", "5"): "sample_type_excluded",
         ("assay", "6"): "not_in_primary_table",
@@ -110,6 +131,7 @@ def test_flow_per_cancer_type(tmp_path):
         "date_after_run_date": 1,
         "follow_up_beyond_lifetime": 1,
         "event_after_death": 1,
+        "entry_after_follow_up": 1,
     }
     assert by_type["LUAD"]["excluded"] == {"duplicate_row": 1, "no_follow_up": 1}
     assert by_type["unknown"]["excluded"] == {
@@ -156,8 +178,8 @@ def test_merged_flow_totals_equal_the_merged_tables(tmp_path):
     exclusions = merge_exclusions([a.exclusions, b.exclusions])
     flow = merge_flow([b.flow, a.flow], ["il6", "pstat3"], ["os", "pfs"])
     assert flow["patients"] == len(patients) == 8
-    assert flow["excluded"] == len(exclusions) == 28
-    assert flow["records"] == 42
+    assert flow["excluded"] == len(exclusions) == 30
+    assert flow["records"] == 44
     assert [c["cohort"] for c in flow["cohorts"]] == ["a", "b"]
     assert flow["by_cancer_type"]["BRCA"]["included"] == 4
     assert flow["by_cancer_type"]["BRCA"]["cohorts"] == ["a", "b"]

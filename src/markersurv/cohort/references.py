@@ -92,8 +92,8 @@ def table_option_problems(spec: CohortSpec) -> list[Problem]:
 
 
 def add_clinical_references(scan: References, vocab: Vocabulary) -> None:
-    """Cancer type (or a check of its constant), age, sex, stage, covariates, treatment and
-    dates."""
+    """Cancer type (or a check of its constant), age, sex, stage, covariates, treatment,
+    dates and delayed entry."""
     spec = scan.spec
     cancer_type = spec.cancer_type
     if cancer_type.column is not None:
@@ -122,9 +122,22 @@ def add_clinical_references(scan: References, vocab: Vocabulary) -> None:
         scan.add("treatment", "treatment", spec.treatment, "treatment")
     for name, declared in spec.dates.items():
         scan.add("date", f"date:{name}", declared, f"dates.{name}")
+    add_entry_reference(scan)
     age_from_birth_date = spec.age is not None and spec.age.birth_date is not None
     if age_from_birth_date and "diagnosis" not in spec.dates:
         scan.problem("age from birth_date needs dates.diagnosis")
+
+
+def add_entry_reference(scan: References) -> None:
+    """Delayed entry as a duration column; as a date it is one of the dates."""
+    spec = scan.spec
+    if spec.entry is not None:
+        scan.add("duration", "entry_time", spec.entry, "entry")
+    if "entry" in spec.dates and spec.entry is not None:
+        scan.problem(
+            "delayed entry is declared twice: as entry and as dates.entry",
+            hint="Keep one: a duration under entry, or a date under dates.entry",
+        )
 
 
 def add_endpoint_references(scan: References) -> None:

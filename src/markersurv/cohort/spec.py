@@ -14,12 +14,14 @@ from markersurv.cohort.fields import (
     CodedColumn,
     ColumnSpec,
     DateColumn,
+    DurationColumn,
     EndpointSpec,
     MarkerSpec,
     age_spec,
     cancer_type_spec,
     coded_column,
     date_column,
+    duration_column,
     endpoint_spec,
     marker_spec,
 )
@@ -76,6 +78,8 @@ class CohortSpec:
     stage: CodedColumn | None
     covariates: dict[str, CodedColumn]
     treatment: CodedColumn | None
+    # Delayed entry as a duration from the time origin (a date goes under dates.entry).
+    entry: DurationColumn | None
     dates: dict[str, DateColumn]
     identifiers: dict[str, str]
     allow_raw_ids: bool
@@ -208,6 +212,7 @@ def typed_spec(declared: dict, source: str, tables: dict[str, TableSpec]) -> Coh
         stage=coded_column(declared["stage"]) if "stage" in declared else None,
         covariates={c: coded_column(o) for c, o in declared.get("covariates", {}).items()},
         treatment=coded_column(declared["treatment"]) if "treatment" in declared else None,
+        entry=duration_column(declared["entry"]) if "entry" in declared else None,
         dates={d: date_column(o) for d, o in declared.get("dates", {}).items()},
         identifiers=dict(declared["identifiers"]),
         allow_raw_ids=declared["allow_raw_ids"],

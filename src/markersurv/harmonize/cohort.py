@@ -82,14 +82,16 @@ class HarmonizedCohort:
     marker_qc: pd.DataFrame
 
 
-def patient_columns(settings: Settings) -> list[str]:
-    """Column order of the canonical patient table."""
+def patient_columns(settings: Settings, entry: bool = False) -> list[str]:
+    """Column order of the canonical patient table (with ``<endpoint>_entry`` for a cohort
+    with delayed entry)."""
     columns = ["cohort", "patient_id", "cancer_type", "cancer_type_label"]
     for m in settings.markers:
         columns += [m, f"{m}_scale", f"{m}_below_lod", f"{m}_z"]
     for e in settings.endpoints:
         columns += [f"{e}_time", f"{e}_event"]
         columns += [f"{e}_cause"] if e in settings.competing else []
+        columns += [f"{e}_entry"] if entry else []
     columns += ["age", "sex", "stage", "stage_group", *(c.id for c in settings.covariates)]
     return columns + (["treatment"] if settings.treatment is not None else [])
 
@@ -243,6 +245,11 @@ class CohortHarmonizer:
             ("impossible_date_sequence", impossible, "a date before the diagnosis date"),
             *((i.reason, i.mask, i.detail) for i in impossible_rows(self.spec, data)),
             (
+                "entry_after_follow_up",
+                entry_after_follow_up(data, settings.endpoints),
+                "entry at or after the end of follow-up",
+            ),
+            (
                 "no_follow_up",
                 ~np.column_stack(
                     [
@@ -314,6 +321,8 @@ class CohortHarmonizer:
             out.loc[incomplete, [f"{e}_time", f"{e}_event"]] = [np.nan, pd.NA]
             if e in settings.competing:
                 out[f"{e}_cause"] = self.competing_cause(data, out, e)
+            if "entry_time" in data:
+                out[f"{e}_entry"] = data["entry_time"].where(out[f"{e}_time"].notna())
         out["age"] = data.get("age", np.nan)
         out["sex"] = data.get("sex", np.nan)
         out["stage"] = data.get("stage", np.nan)
@@ -328,7 +337,7 @@ class CohortHarmonizer:
             out, settings.markers, self.vocab, located(self.spec, self.spec.primary)
         )
         return (
-            out[patient_columns(settings)]
+            out[patient_columns(settings, entry="entry_time" in data)]
             .sort_values(["cancer_type", "patient_id"], kind="mergesort")
             .reset_index(drop=True)
         )
@@ -385,3 +394,13 @@ class CohortHarmonizer:
 def harmonize_cohort(spec: CohortSpec, vocab: Vocabulary, settings: Settings) -> HarmonizedCohort:
     """Harmonize one cohort (see the module docstring for the order of steps)."""
     return CohortHarmonizer(spec, vocab, settings).run()
+
+
+def entry_after_follow_up(data: pd.DataFrame, endpoints) -> np.ndarray:
+    """Rows whose delayed entry is at or after the end of follow-up of an endpoint: the
+    patient was never observed at risk for it."""
+    if "entry_time" not in data:
+        return np.zeros(len(data), dtype=bool)
+    entry = data["entry_time"]
+    late = [(entry >= data[f"{e}_time"]).fillna(False) for e in endpoints if f"{e}_time" in data]
+    return np.column_stack(late).any(axis=1) if late else np.zeros(len(data), dtype=bool)

@@ -1,5 +1,6 @@
 """Endpoints derived from dates: time in months from diagnosis to the earliest event date,
-or to the last contact when there is none; dates before the diagnosis flag the record."""
+or to the last contact when there is none, and the delayed entry from its date; dates before
+the diagnosis flag the record."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ def endpoints_from_dates(spec: CohortSpec, data: pd.DataFrame) -> tuple[pd.DataF
     ]
     for column in dated:
         impossible |= (data[column] < diagnosis).fillna(False).to_numpy()
+    if "date:entry" in data:
+        data["entry_time"] = (data["date:entry"] - diagnosis).dt.days / fields.DAYS_PER_MONTH
     for endpoint, declared in spec.endpoints.items():
         if not declared.from_dates:
             continue

@@ -25,6 +25,7 @@ REASONS = {
     "date_after_run_date": "a date later than the day of the run",
     "follow_up_beyond_lifetime": "follow-up longer than a human life (120 years)",
     "event_after_death": "a progression, recurrence or other event after the patient's death",
+    "entry_after_follow_up": "delayed entry at or after the end of an endpoint's follow-up",
     "no_follow_up": "no endpoint with both time and status",
 }
 EXCLUSION_COLUMNS = [
