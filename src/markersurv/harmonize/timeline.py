@@ -112,7 +112,8 @@ def lifelong_follow_up(spec: CohortSpec, data: pd.DataFrame) -> list[ImpossibleR
             table, column, what = declared.time.table, declared.time.column, declared.time.unit
             hint = "Check the unit declared for the column (days declared as months?)"
         else:
-            table, column, what = spec.dates["diagnosis"].table, None, "months from dates"
+            diagnosis = spec.dates["diagnosis"]
+            table, column, what = diagnosis.table, diagnosis.column, "months from the dates"
             hint = "Check the date columns and their formats"
         stop_if_column_wrong(
             spec,
@@ -185,7 +186,7 @@ def stop_if_column_wrong(
     impossible: np.ndarray,
     filled: pd.Series,
     table: str | None,
-    column: str | None,
+    column: str,
     what: str,
     expected: str,
     hint: str,

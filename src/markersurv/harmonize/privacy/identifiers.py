@@ -24,7 +24,8 @@ from markersurv.harmonize.privacy.content import (
 from markersurv.ingest.readers import field_columns
 
 # Header words of direct identifiers, as snake-case tokens without accents: English, German,
-# French, Spanish, Italian, Dutch, Danish, Swedish, Norwegian, Finnish and Icelandic.
+# French, Spanish, Italian, Dutch, Danish, Swedish, Norwegian, Finnish and Icelandic, and
+# the commonest of Portuguese and Polish.
 HEADER_WORDS = {
     "names": (
         "(first|last|sur|given|family|full|patient|maiden|middle|fore|nick)_?names?|names?",
@@ -33,6 +34,7 @@ HEADER_WORDS = {
         "nombres?|apellidos?|(primer|segundo)_apellido|nome|cognome",
         "naam|voornaam|achternaam|roepnaam|voorletters|navn|fornavn|efternavn|mellemnavn",
         "etternavn|namn|fornamn|efternamn|nimi|etunimi|sukunimi|nafn",
+        "initialen|initiales|iniciales|iniziali|tussenvoegsel|sobrenome|apelidos?|nazwisko|imie",
     ),
     "record numbers": (
         "mrn|ssn|nhs_?(number|no|num)?|medical_?record(_?(number|no|num))?|record_?number",
@@ -45,12 +47,20 @@ HEADER_WORDS = {
         "steuer_?id|personalausweis(nummer)?|fallnummer|nir|insee|ipp|numero_de_securite_sociale",
         "securite_sociale|numero_secu|dni|nie|nif|nss|nhc|numero_historia(_clinica)?",
         "historia_clinica|tarjeta_sanitaria|codice_fiscale|tessera_sanitaria|cartella_clinica",
+        "patient_?(number|no|num|nr)|patientennummer|patientnummer|patientnr|aufnahmenummer",
+        "krankenhausnummer|ziekenhuisnummer|numero_(de_)?dossier|dossiernummer|nuss|afiliacion",
+        "ahv(_?(nummer|nr))?|pesel|cpf|sosiaaliturvatunnus|codice_paziente|cip",
+        "identificativo_paziente|numero_utente|nhs_?no",
     ),
     "birth dates": (
         "dob|date_?of_?birth|birth_?date|birthdate|born(_?on)?|birthday",
         "geburtsdatum|geb_?datum|gebdat|geburtstag|geboren|date_(de_)?naissance|ddn|nee?_le",
         "fecha_(de_)?nacimiento|fnac|data_(di_)?nascita|geboortedatum|fodselsdato",
         "foedselsdato|fodelsedatum|fodelsedag|syntymaaika|syntymapaiva|faedingardagur",
+        "fodselsdag|data_(de_)?nascimento|data_urodzenia|geburtsort|geburtsjahr|fodested",
+        "(lugar|luogo|lieu)_(de_|di_)?(nacimiento|nascita|naissance)|fodelseort",
+        "(ano|annee|anno)_(de_|di_)?(nacimiento|naissance|nascita)|fodselsar|fodelsear",
+        "syntymavuosi|year_of_birth|birth_?year|yob",
     ),
     "contact details": (
         "address|street|post_?code|zip(_?code)?|city_?of_?residence|phone|telephone|mobile",
@@ -59,6 +69,8 @@ HEADER_WORDS = {
         "rue|code_postal|telephone|tel|portable|courriel|direccion|domicilio|calle",
         "codigo_postal|telefono|movil|correo(_electronico)?|indirizzo|cellulare",
         "adres|straat|woonplaats|telefoon(nummer)?|mobiel|postnummer|adress|osoite|puhelin",
+        "puhelinnumero|sahkoposti|e_?post|posta_elettronica|telefone|morada|endereco|celular",
+        "heimilisfang|handynummer|mobilnummer|hausnummer|postadresse|kod_pocztowy|ulica",
     ),
 }
 IDENTIFIER_PATTERN = re.compile(
