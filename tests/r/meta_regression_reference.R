@@ -17,17 +17,22 @@ exact <- function(obj) {
   rapply(obj, function(x) sprintf("%.17g", x), classes = "numeric", how = "replace")
 }
 
-fit_rma <- function(d, mods, method, test) {
+fit_rma <- function(d, mods, method, test, stepadj = 1) {
   warned <- character(0)
   fit <- withCallingHandlers(
-    tryCatch(rma(yi = d$yi, sei = d$sei, mods = mods, data = d, method = method, test = test),
+    tryCatch(rma(yi = d$yi, sei = d$sei, mods = mods, data = d, method = method, test = test,
+                 control = list(stepadj = stepadj)),
              error = function(e) conditionMessage(e)),
     warning = function(w) {
       warned <<- c(warned, conditionMessage(w))
       invokeRestart("muffleWarning")
     })
+  # Where full Fisher scoring steps do not converge, half steps are the safer refit.
+  if (is.character(fit) && grepl("did not converge", fit) && stepadj == 1) {
+    return(c(fit_rma(d, mods, method, test, stepadj = 0.5), list(full_step_error = fit)))
+  }
   if (is.character(fit)) return(list(error = fit))
-  list(k = fit$k, p = fit$p, terms = rownames(fit$beta), estimate = as.numeric(fit$beta),
+  list(stepadj = stepadj, k = fit$k, p = fit$p, terms = rownames(fit$beta), estimate = as.numeric(fit$beta),
        se = fit$se, statistic = fit$zval, p_value = fit$pval, ci_lower = fit$ci.lb,
        ci_upper = fit$ci.ub, qm = fit$QM, qm_df = fit$QMdf[1], df_residual = fit$QMdf[2],
        qm_p = fit$QMp, qe = fit$QE, qe_p = fit$QEp, tau2 = fit$tau2,

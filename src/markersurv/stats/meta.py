@@ -131,9 +131,11 @@ def tau2_reml(
     threshold: float,
     max_iter: int,
     design: np.ndarray | None = None,
+    step: float = 1.0,
 ) -> tuple[float, int, bool, str]:
     """REML tau^2 by Fisher scoring from the Hedges start, as metafor's rma.uni: of the
     intercept-only model, or of the meta-regression on ``design`` (k x p, with intercept).
+    ``step`` scales each Fisher scoring step (metafor's ``control = list(stepadj = ...)``).
 
     Returns tau^2, the iterations, whether scoring converged, and a note where tau^2 was set
     to 0 because the fitted value has a lower likelihood than tau^2 = 0.
@@ -152,7 +154,7 @@ def tau2_reml(
         old = tau2
         proj = projection(1 / (v + tau2), design)
         py = proj @ yc
-        adj = (py @ py - np.trace(proj)) / np.sum(proj * proj)
+        adj = step * (py @ py - np.trace(proj)) / np.sum(proj * proj)
         if np.isnan(adj):
             adj = 0.0
         while tau2 + adj < 0:
@@ -184,6 +186,7 @@ def random_effects(  # noqa: C901
     level: float = 0.95,
     threshold: float = REML_THRESHOLD,
     max_iter: int = REML_MAX_ITER,
+    step: float = 1.0,
 ) -> MetaResult:
     """Pool study log hazard ratios by inverse-variance weighting.
 
@@ -201,6 +204,8 @@ def random_effects(  # noqa: C901
         Confidence level, in (0, 1).
     threshold, max_iter : float, int
         REML convergence criterion on the change in tau^2, and the iteration limit.
+    step : float
+        Scale of each REML Fisher scoring step (1, as metafor's default ``stepadj``).
 
     Returns
     -------
@@ -286,7 +291,7 @@ def random_effects(  # noqa: C901
             (2 * (k - 1) + 4 * tau2 * tr_p_fe + 2 * tau2**2 * np.sum(p_fe * p_fe)) / tr_p_fe**2
         )
     else:
-        tau2, iterations, converged, note = tau2_reml(y, v, threshold, max_iter)
+        tau2, iterations, converged, note = tau2_reml(y, v, threshold, max_iter, step=step)
         if not converged:
             notes.append(f"REML Fisher scoring did not converge in {max_iter} iterations")
             return MetaResult(

@@ -157,15 +157,29 @@ def _floats(values) -> tuple[float, ...]:
     return tuple(float(v) for v in np.asarray(values, dtype=float).ravel())
 
 
-def _residual_tau2(y, v, x, method, threshold, max_iter) -> tuple[float, int, bool, str]:
-    """tau^2 of the residual heterogeneity: 0 (FE), DerSimonian-Laird or REML."""
+# Fisher scoring steps scaled by this where full steps do not converge (metafor's
+# control = list(stepadj = 0.5)): a safer step before giving up.
+SAFER_STEP = 0.5
+
+
+def _residual_tau2(y, v, x, method, threshold, max_iter) -> tuple[float, int, bool, str, float]:
+    """tau^2 of the residual heterogeneity: 0 (FE), DerSimonian-Laird or REML (full steps,
+    then half steps where full ones do not converge); and the REML step used."""
     if method == "FE":
-        return 0.0, 0, True, ""
+        return 0.0, 0, True, "", 1.0
     if method == "DL":
         k, p = x.shape
         proj = projection(1 / v, x)
-        return max(0.0, (float(y @ proj @ y) - (k - p)) / np.trace(proj)), 0, True, ""
-    return tau2_reml(y, v, threshold, max_iter, x)
+        return max(0.0, (float(y @ proj @ y) - (k - p)) / np.trace(proj)), 0, True, "", 1.0
+    for step in (1.0, SAFER_STEP):
+        tau2, iterations, converged, note = tau2_reml(y, v, threshold, max_iter, x, step)
+        if converged:
+            break
+    if converged and step != 1.0:
+        note = "; ".join(
+            filter(None, [f"REML converged with Fisher scoring steps scaled by {step}", note])
+        )
+    return tau2, iterations, converged, note, step
 
 
 # Complexity over the limit: metafor's rma steps in their order: checks, tau2, weighted least
@@ -202,7 +216,8 @@ def meta_regression(  # noqa: C901
     MetaRegressionResult
         ``not_estimable`` where metafor refuses the model (more coefficients than k - 1 for a
         random-effects model, k for FE), where the design is not of full rank (a level without
-        estimates, a moderator that does not vary), and where REML does not converge.
+        estimates, a moderator that does not vary), and where REML converges neither with full
+        nor with half Fisher scoring steps (a refit with half steps says so in ``note``).
 
     References
     ----------
@@ -253,9 +268,14 @@ def meta_regression(  # noqa: C901
         )
         return MetaRegressionResult(**base, status="not_estimable", note="; ".join(notes))
     v = se**2
-    tau2, iterations, converged, tau2_note = _residual_tau2(y, v, x, method, threshold, max_iter)
+    tau2, iterations, converged, tau2_note, step = _residual_tau2(
+        y, v, x, method, threshold, max_iter
+    )
     if not converged:
-        notes.append(f"REML Fisher scoring did not converge in {max_iter} iterations")
+        notes.append(
+            f"REML Fisher scoring did not converge in {max_iter} iterations, with full or "
+            "half steps"
+        )
         return MetaRegressionResult(
             **base, iterations=iterations, status="not_estimable", note="; ".join(notes)
         )
@@ -303,7 +323,7 @@ def meta_regression(  # noqa: C901
         qe, qe_p = 0.0, 1.0
     tau2_without = r2 = np.nan
     if method != "FE":
-        without = random_effects(y, se, method=method, test=test, level=level)
+        without = random_effects(y, se, method=method, test=test, level=level, step=step)
         if without.status != "not_estimable":
             tau2_without = without.tau2
             r2 = 0.0 if tau2_without == 0 else max(0.0, 100 * (tau2_without - tau2) / tau2_without)
