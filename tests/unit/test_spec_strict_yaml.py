@@ -136,6 +136,8 @@ def test_the_config_read_by_validate_is_strict_too(tmp_path):
     ]
     path.write_text("k: &k {key_env: X}\npseudonymization: *k\n")
     assert problems(path, ConfigError)[0].startswith("line 2: alias 'k' at pseudonymization")
+    path.write_text("home: &h /home\ndata_dirs: {site: *h}\n")
+    assert problems(path, ConfigError)[0].startswith("line 2: alias 'h' at data_dirs.site")
 
 
 def test_validate_reports_them_without_a_traceback(tmp_path, capsys):

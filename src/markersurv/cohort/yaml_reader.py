@@ -31,13 +31,15 @@ ANY = "*"
 # Key paths (ANY for any key) of settings that decide what is kept private: in a cohort spec
 # the identifier columns, raw ids in outputs and the id column of each table (it is
 # pseudonymized and not checked for identifiers); in the config the pseudonymization key's
-# source and the small-count suppression of shared reports.
+# source, the small-count suppression of shared reports and the folders data may be read
+# from.
 PRIVACY_KEYS: tuple[tuple[str, ...], ...] = (
     ("identifiers",),
     ("allow_raw_ids",),
     ("tables", ANY, "id_column"),
     ("pseudonymization",),
     ("privacy",),
+    ("data_dirs",),
 )
 
 KeyPath = tuple[str | int, ...]
@@ -247,6 +249,6 @@ def indirection_problem(indirection: Indirection, where: Location) -> Problem:
         "a privacy setting",
         where,
         expected="privacy settings (identifiers, allow_raw_ids, id_column, "
-        "pseudonymization, privacy) written out in place",
+        "pseudonymization, privacy, data_dirs) written out in place",
         hint="Write the setting's value out instead of the anchor or alias",
     )
