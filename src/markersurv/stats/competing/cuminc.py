@@ -54,7 +54,7 @@ def tie_fraction(d: np.ndarray, n: np.ndarray) -> np.ndarray:
 def loglog_limits(cif: np.ndarray, var: np.ndarray, conf_level: float):
     """Pointwise limits on the log(-log) scale (NaN where the estimate is 0 or 1)."""
     z = norm.ppf(0.5 + conf_level / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         inside = (cif > 0) & (cif < 1)
         sd = np.sqrt(var) / (cif * np.abs(np.log(cif)))
         lower = np.where(inside, cif ** np.exp(z * sd), np.nan)
