@@ -48,6 +48,11 @@ ESTIMATES = {
         ["c_clinical", "c_full", "c_diff", "c_diff_lower", "c_diff_upper", "lr_chisq", "lr_p"],
         ["c_clinical", "c_full", "c_diff", "c_diff_lower", "c_diff_upper", "lr_p"],
     ),
+    # An intercept-only subgroup test has a statistic and p; a coefficient has estimate and se.
+    "meta_regression": (["estimate", "se", "statistic", "p", "qm_p"], ["p"]),
+    # Gray's test has a statistic and p, the Cox and Fine-Gray rows a coefficient too.
+    "competing": (["coef", "se", "hr", "hr_lower", "hr_upper", "statistic", "p"], ["p"]),
+    "predictive": (["hr", "hr_lower", "hr_upper", "p"], ["hr", "p"]),
 }
 CANONICAL = [
     "cohort",

@@ -125,6 +125,7 @@ def ph_test(
     strata,
     settings: AnalysisSettings,
     terms: dict | None,
+    entry: np.ndarray | None = None,
 ) -> tuple[CoxZph | None, str]:
     """survival 3.x cox.zph of a fit, or None with the reason it cannot be computed."""
     if not np.all(np.isfinite(fit.coef)):
@@ -140,6 +141,7 @@ def ph_test(
             ties=settings.ties,
             names=list(X.columns),
             terms=terms or True,
+            entry=entry,
         )
     except SurvivalDataError as error:
         return None, f"PH test not computed: {error}"
@@ -157,14 +159,17 @@ def fit_model(
     report: list[str] | None = None,
     cut_method: str = "none",
     zph_terms: dict | None = None,
+    entry: np.ndarray | None = None,
 ) -> ModelOutcome:
     """Fit one Cox model on complete rows and turn it into table rows with statuses.
 
-    ``report`` names the terms that get cox.tsv rows (default all columns of ``X``).
+    ``report`` names the terms that get cox.tsv rows (default all columns of ``X``);
+    ``entry``, delayed-entry times (the counting-process form, 0 for entry at the origin).
     """
     report = list(X.columns) if report is None else report
     complete = X.notna().all(axis=1).to_numpy() & np.isfinite(time) & np.isfinite(event)
     t, e, x = time[complete], event[complete], X[complete]
+    a = None if entry is None else entry[complete]
     s = None if strata is None else np.asarray(strata)[complete]
     n, events = int(complete.sum()), int(e.sum())
     if events < settings.min_events:
@@ -182,14 +187,14 @@ def fit_model(
             f"{events} events, fewer than the minimum of {settings.min_events}{why}",
             cut_method,
         )
-    fit = fit_cox(t, e, x, strata=s, ties=settings.ties)
+    fit = fit_cox(t, e, x, strata=s, ties=settings.ties, entry=a)
     summary = fit.summary(settings.conf_level).set_index("term")
     lr, wald, score = fit.lr_test(), fit.wald_test(), fit.score_test()
     concordance = fit.concordance().c
     zph, ph_note = (
         (None, "")
         if fit.status == "not_estimable"
-        else ph_test(fit, t, e, x, s, settings, zph_terms)
+        else ph_test(fit, t, e, x, s, settings, zph_terms, a)
     )
     ph_table = None if zph is None else zph.table
     ph_rows, global_p = [], NAN

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from markersurv.analysis.entry import DELAYED_ENTRY_NOTE, entry_of
 from markersurv.config.settings import AnalysisSettings
 from markersurv.stats.maxstat import CutpointError, cross_validated_cutpoint, maxstat_logrank
 
@@ -53,21 +54,23 @@ def optimal_cutpoints(
     for cohort, rows in population.groupby("cohort", sort=True):
         time, event, x = cohort_arrays(rows, marker, endpoint)
         base = {"cohort": cohort, "method": "optimal", "exploratory": True}
+        refused = {
+            **base,
+            "cutpoint": np.nan,
+            "statistic": np.nan,
+            "p_adjusted": np.nan,
+            "correction": "",
+            "n_low": np.nan,
+            "n_high": np.nan,
+            "status": "not_estimable",
+        }
         if event.sum() < settings.min_events:
-            result.rows.append(
-                {
-                    **base,
-                    "cutpoint": np.nan,
-                    "statistic": np.nan,
-                    "p_adjusted": np.nan,
-                    "correction": "",
-                    "n_low": np.nan,
-                    "n_high": np.nan,
-                    "status": "not_estimable",
-                    "note": f"{int(event.sum())} events, fewer than the minimum "
-                    f"of {settings.min_events}",
-                }
-            )
+            note = f"{int(event.sum())} events, fewer than the minimum of {settings.min_events}"
+            result.rows.append({**refused, "note": note})
+            continue
+        if entry_of(rows, endpoint) is not None:
+            # The maximally selected log-rank statistic has no delayed-entry form here.
+            result.rows.append({**refused, "note": DELAYED_ENTRY_NOTE})
             continue
         try:
             found = maxstat_logrank(
@@ -80,19 +83,7 @@ def optimal_cutpoints(
                 hl_method="exact" if len(x) <= settings.hl_exact_max_n else "normal",
             )
         except CutpointError as error:
-            result.rows.append(
-                {
-                    **base,
-                    "cutpoint": np.nan,
-                    "statistic": np.nan,
-                    "p_adjusted": np.nan,
-                    "correction": "",
-                    "n_low": np.nan,
-                    "n_high": np.nan,
-                    "status": "not_estimable",
-                    "note": str(error),
-                }
-            )
+            result.rows.append({**refused, "note": str(error)})
             continue
         result.by_cohort[cohort] = float(found.cutpoint)
         small = min(found.n_low, found.n_high) < settings.min_group_size
@@ -128,7 +119,8 @@ def cv_labels(
     labels = pd.Series(None, index=population.index, dtype=object)
     for _, rows in population.groupby("cohort", sort=True):
         time, event, x = cohort_arrays(rows, marker, endpoint)
-        if event.sum() < settings.min_events or len(rows) < 2 * settings.cv_folds:
+        too_few = event.sum() < settings.min_events or len(rows) < 2 * settings.cv_folds
+        if too_few or entry_of(rows, endpoint) is not None:
             continue
         try:
             found = cross_validated_cutpoint(

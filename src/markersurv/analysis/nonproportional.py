@@ -43,19 +43,27 @@ def interval_rows(
     strata,
     settings: AnalysisSettings,
     cut_method: str,
+    entry: np.ndarray | None = None,
 ) -> list[dict]:
-    """The HR of the single column of ``x`` in each interval between the configured breaks."""
+    """The HR of the single column of ``x`` in each interval between the configured breaks
+    (with delayed entry, a patient enters an interval at the later of its start and the
+    patient's entry)."""
     breaks = [0.0, *settings.hr_interval_breaks, np.inf]
     rows = []
     for start, end in zip(breaks[:-1], breaks[1:], strict=True):
         # Everybody is at risk in the first interval, a follow-up of 0 included.
         at_risk = time > start if start > 0 else np.ones(time.size, dtype=bool)
+        if entry is not None:
+            at_risk &= entry < end
         t = np.minimum(time, end)[at_risk]
         e = (event.astype(bool) & (time <= end))[at_risk].astype(float)
         s = None if strata is None else np.asarray(strata)[at_risk]
+        a = None if entry is None else np.maximum(entry, start)[at_risk]
         # Few events in an interval can leave a coefficient whose interval overflows.
         with np.errstate(over="ignore"):
-            outcome = fit_model("interval", t, e, x[at_risk], s, settings, cut_method=cut_method)
+            outcome = fit_model(
+                "interval", t, e, x[at_risk], s, settings, cut_method=cut_method, entry=a
+            )
         (fit,) = outcome.rows
         if fit["status"] != "not_estimable" and not np.isfinite(fit["hr_upper"]):
             fit = {
@@ -93,14 +101,18 @@ def rmst_row(
     groups: pd.Series,
     settings: AnalysisSettings,
     pooled: bool,
+    delayed_entry: bool = False,
 ) -> dict:
     """Restricted mean survival time, high minus low median group, up to the configured
     horizon (default: the shorter of the two groups' longest follow-up); ``pooled`` when
-    the patients of several cohorts are taken together (not stratified)."""
+    the patients of several cohorts are taken together (not stratified). Not computed with
+    delayed entry: the area under a truncated curve depends on where it is taken to start."""
     row: dict[str, Any] = dict.fromkeys(NONPROPORTIONAL_COLUMNS, np.nan)
     row.update(model="rmst_difference", cut_method="median", term="high - low", start=0.0)
     low, high = (groups == "low").to_numpy(), (groups == "high").to_numpy()
     row.update(n=int(low.sum() + high.sum()), events=int(event[low | high].sum()))
+    if delayed_entry:
+        return {**row, "status": "not_estimable", "note": "not computed with delayed entry"}
     if low.sum() < settings.min_group_size or high.sum() < settings.min_group_size:
         return {**row, "status": "not_estimable", "note": "a group below the minimum size"}
     longest = min(time[low].max(), time[high].max())

@@ -16,9 +16,11 @@ def km_rows(
     groups: pd.Series,
     order: tuple[str, ...],
     settings: AnalysisSettings,
+    entry: np.ndarray | None = None,
 ) -> tuple[list[dict], list[dict], list[dict]]:
     """One km.tsv row per group (plus ``all``), the risk-table rows of each group, and the
-    step rows of each group's curve (km_curve.tsv: what a Kaplan-Meier figure draws)."""
+    step rows of each group's curve (km_curve.tsv: what a Kaplan-Meier figure draws); with
+    ``entry``, on the risk sets of delayed entry."""
     rows: list[dict] = []
     risk: list[dict] = []
     curve: list[dict] = []
@@ -28,7 +30,11 @@ def km_rows(
         if not mask.any():
             continue
         km = kaplan_meier(
-            time[mask], event[mask], conf_type=settings.km_conf_type, conf_level=settings.conf_level
+            time[mask],
+            event[mask],
+            conf_type=settings.km_conf_type,
+            conf_level=settings.conf_level,
+            entry=None if entry is None else entry[mask],
         )
         row = {
             "group": label,
@@ -72,11 +78,14 @@ def logrank_rows(
     order: tuple[str, ...],
     strata,
     settings: AnalysisSettings,
+    entry: np.ndarray | None = None,
 ) -> list[dict]:
-    """Two-group test for two groups; k-group and trend tests for ordered k > 2 groups."""
+    """Two-group test for two groups; k-group and trend tests for ordered k > 2 groups (on
+    the risk sets of delayed entry with ``entry``)."""
     present = groups.notna().to_numpy()
     t, e, g = time[present], event[present], groups[present].to_numpy(dtype=object)
     s = None if strata is None else np.asarray(strata)[present]
+    a = None if entry is None else entry[present]
     small = small_groups(groups[present], order, settings.min_group_size)
     base = {"n_low": np.nan, "n_high": np.nan, "events_low": np.nan, "events_high": np.nan}
     if len(order) == 2:
@@ -105,9 +114,11 @@ def logrank_rows(
         else:
             result: LogRank | LogRankTrend
             if test == "trend":
-                result = logrank_trend_test(t, e, pd.Categorical(g, categories=order), strata=s)
+                result = logrank_trend_test(
+                    t, e, pd.Categorical(g, categories=order), strata=s, entry=a
+                )
             else:
-                result = logrank_test(t, e, pd.Categorical(g, categories=order), strata=s)
+                result = logrank_test(t, e, pd.Categorical(g, categories=order), strata=s, entry=a)
             if result.status != "ok":
                 row.update(status="not_estimable", note=result.status.replace("_", " "))
             else:

@@ -228,7 +228,13 @@ def logrank_test(time, event, group, *, strata=None, rho: float = 0.0, entry=Non
 
 
 def logrank_trend_test(
-    time, event, group, *, scores: Sequence[float] | np.ndarray | None = None, strata=None
+    time,
+    event,
+    group,
+    *,
+    scores: Sequence[float] | np.ndarray | None = None,
+    strata=None,
+    entry=None,
 ) -> LogRankTrend:
     """Log-rank test for trend across ordered groups (1 df).
 
@@ -243,6 +249,8 @@ def logrank_trend_test(
         One score per group, in group order; default 1, 2, ..., k.
     strata : array-like, optional
         Stratum per patient; O, E and V are summed over strata as in :func:`logrank_test`.
+    entry : array-like, optional
+        Delayed-entry times, as in :func:`logrank_test`.
 
     Returns
     -------
@@ -266,7 +274,10 @@ def logrank_trend_test(
     w = np.arange(1.0, k + 1.0) if scores is None else np.asarray(scores, dtype=float).ravel()
     if w.size != k or not np.isfinite(w).all():
         raise ValueError(f"scores must be {k} finite numbers, one per group {levels}; found {w}")
-    observed, expected, variance = _observed_expected_variance(t, e, codes, k, strata_codes, 0.0)
+    start = None if entry is None else entry_before_exit(entry, t)
+    observed, expected, variance = _observed_expected_variance(
+        t, e, codes, k, strata_codes, 0.0, start
+    )
     statistic = float(w @ (observed - expected))
     nan = float("nan")
     if not e.any():
