@@ -46,8 +46,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from markersurv.analysis.cox_models import fit_model
 from markersurv.analysis.covariates import covariate_design
+from markersurv.analysis.cox_models import fit_model
 from markersurv.analysis.pooling import pool
 from markersurv.config.settings import AnalysisSettings
 from markersurv.simulate.core import Baseline, Censoring, CohortDesign, simulate_replicate
