@@ -64,6 +64,11 @@ def test_no_declared_treatment_gives_no_rows():
     assert predictive_rows(cohorts(), "pstat3", "os", None, None, {}, SETTINGS) == []
 
 
+def test_a_cancer_type_whose_cohorts_map_no_treatment_gives_no_rows():
+    unknown = cohorts().assign(treatment=None)
+    assert predictive_rows(unknown, "pstat3", "os", None, ARMS, {}, SETTINGS) == []
+
+
 def test_rows_of_a_comparison_and_their_contract():
     table = rows_of(cohorts())
     assert list(table.columns) == PREDICTIVE_COLUMNS

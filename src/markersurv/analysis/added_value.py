@@ -23,6 +23,7 @@ from markersurv.analysis.concordance_pairs import (
     bootstrap_concordance_difference,
 )
 from markersurv.analysis.cox_models import lr_statistic
+from markersurv.analysis.entry import DELAYED_ENTRY_NOTE
 from markersurv.config.settings import AnalysisSettings
 from markersurv.stats.cox.fit import fit_cox
 
@@ -36,8 +37,10 @@ def added_value_row(
     covariates: pd.DataFrame,
     strata,
     settings: AnalysisSettings,
+    delayed_entry: bool = False,
 ) -> dict:
-    """One added_value.tsv row (see module docstring)."""
+    """One added_value.tsv row (see module docstring); not computed with delayed entry, for
+    which the bootstrap of paired concordances has no form here."""
     full_x = pd.concat([covariates, marker], axis=1)
     complete = full_x.notna().all(axis=1).to_numpy()
     t, e = time[complete], event[complete]
@@ -60,6 +63,9 @@ def added_value_row(
         "status": "ok",
         "note": "",
     }
+    if delayed_entry:
+        row.update(status="not_estimable", note=DELAYED_ENTRY_NOTE)
+        return row
     if row["events"] < settings.min_events or covariates.shape[1] == 0:
         row.update(
             status="not_estimable",

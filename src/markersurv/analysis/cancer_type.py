@@ -9,13 +9,12 @@ on every patient with the endpoint (``marker = none``), so that the two can be c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 
 from markersurv.analysis import cutpoints as cut
 from markersurv.analysis.added_value import added_value_row
+from markersurv.analysis.collect import ALL, Tables, datasets
 from markersurv.analysis.competing import competing_rows
 from markersurv.analysis.covariates import (
     Design,
@@ -24,40 +23,19 @@ from markersurv.analysis.covariates import (
     usable_columns,
     usable_covariates,
 )
-from markersurv.analysis.cox_models import fit_model, lr_statistic, rcs_basis, with_note
+from markersurv.analysis.cox_models import fit_model, with_note
+from markersurv.analysis.entry import entry_of
 from markersurv.analysis.groups import LABELS, joint_groups, joint_labels, marker_groups
 from markersurv.analysis.imputation import imputed_adjusted_rows
 from markersurv.analysis.nonproportional import interval_rows, rmst_row
 from markersurv.analysis.pooling import NO_MARKER, pooled_within_types
+from markersurv.analysis.predictive import predictive_rows
+from markersurv.analysis.spline_models import spline_rows
 from markersurv.analysis.survival_tables import km_rows, logrank_rows
 from markersurv.config.covariates import Covariate
 from markersurv.config.settings import AnalysisSettings
 from markersurv.stats.smooth import residual_smooth
 from markersurv.stats.zph import CoxZph
-
-ALL = "all"
-
-
-@dataclass
-class Tables:
-    """Rows collected for each output table of one cancer type."""
-
-    rows: dict[str, list[dict]] = field(default_factory=dict)
-
-    def add(self, table: str, keys: dict, rows) -> None:
-        self.rows.setdefault(table, []).extend({**keys, **r} for r in rows)
-
-    def frames(self) -> dict[str, pd.DataFrame]:
-        return {name: pd.DataFrame(rows) for name, rows in self.rows.items()}
-
-
-def datasets(patients: pd.DataFrame):
-    """(cohort label, rows, strata) for the pooled analysis and for each cohort."""
-    cohorts = sorted(patients["cohort"].unique())
-    strata = patients["cohort"].to_numpy() if len(cohorts) > 1 else None
-    yield ALL, patients, strata
-    for cohort in cohorts:
-        yield cohort, patients[patients["cohort"] == cohort], None
 
 
 def analyse_cancer_type(
@@ -160,10 +138,12 @@ def add_residuals(tables: Tables, keys: dict, zph: CoxZph, settings: AnalysisSet
         tables.add("ph_smooth", term_keys, smooth.to_dict("records"))
 
 
-def arrays(data: pd.DataFrame, endpoint: str) -> tuple[np.ndarray, np.ndarray]:
+def arrays(data: pd.DataFrame, endpoint: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Time, event and delayed entry (None without) of ``data``'s patients."""
     return (
         data[f"{endpoint}_time"].to_numpy(dtype=float),
         data[f"{endpoint}_event"].to_numpy(dtype=float),
+        entry_of(data, endpoint),
     )
 
 
@@ -178,7 +158,7 @@ def analyse_marker(
     optimal,
     cv_labels,
 ) -> None:
-    time, event = arrays(data, endpoint)
+    time, event, entry = arrays(data, endpoint)
     methods = [
         m for m in settings.cut_methods if m != "fixed" or marker in settings.fixed_cutpoints
     ]
@@ -190,7 +170,7 @@ def analyse_marker(
         if groups.notna().sum() == 0:
             continue
         method_keys = {**keys, "cut_method": method}
-        add_km(tables, method_keys, km_rows(time, event, groups, order, settings))
+        add_km(tables, method_keys, km_rows(time, event, groups, order, settings, entry))
         cutpoint = (
             optimal.by_cohort.get(keys["cohort"], np.nan)
             if method == "optimal"
@@ -203,55 +183,61 @@ def analyse_marker(
         tables.add(
             "logrank",
             {**method_keys, "cutpoint": cutpoint},
-            logrank_rows(time, event, groups, order, strata, settings),
+            logrank_rows(time, event, groups, order, strata, settings, entry),
         )
         if len(order) == 2:
             high = pd.DataFrame(
                 {f"{marker}_high": (groups == "high").astype(float).where(groups.notna())}
             )
             outcome = fit_model(
-                "dichotomized", time, event, high, strata, settings, cut_method=method
+                "dichotomized", time, event, high, strata, settings, cut_method=method, entry=entry
             )
             tables.add("cox", keys, outcome.rows)
             tables.add("ph", keys, outcome.ph_rows)
 
     z = data[[f"{marker}_z"]]
-    continuous = fit_model("continuous", time, event, z, strata, settings)
+    continuous = fit_model("continuous", time, event, z, strata, settings, entry=entry)
     tables.add("cox", keys, continuous.rows)
     tables.add("ph", keys, continuous.ph_rows)
-    tables.add("nonproportional", keys, interval_rows(time, event, z, strata, settings, "none"))
+    intervals = interval_rows(time, event, z, strata, settings, "none", entry)
+    tables.add("nonproportional", keys, intervals)
     if "median" in groupings:
         pooled = strata is not None
-        rmst = rmst_row(time, event, groupings["median"], settings, pooled)
+        rmst = rmst_row(time, event, groupings["median"], settings, pooled, entry is not None)
         tables.add("nonproportional", keys, [rmst])
     if keys["cohort"] == ALL and continuous.zph is not None:
         add_residuals(tables, {**keys, "model": "continuous"}, continuous.zph, settings)
     if marker in settings.doubling_units:
         log2 = per_doubling(data, marker, settings.doubling_units[marker])
-        outcome = fit_model("per_doubling", time, event, log2, strata, settings)
+        outcome = fit_model("per_doubling", time, event, log2, strata, settings, entry=entry)
         tables.add("cox", keys, outcome.rows)
         tables.add("ph", keys, outcome.ph_rows)
 
-    covariate_models(tables, keys, data, strata, time, event, z, settings)
-    spline_rows(tables, keys, time, event, z, strata, settings)
+    covariate_models(tables, keys, data, strata, z, settings)
+    spline_rows(tables, keys, time, event, z, strata, settings, entry)
+    tables.add(
+        "predictive",
+        keys,
+        predictive_rows(data, marker, endpoint, strata, settings.treatment, groupings, settings),
+    )
 
 
 def clinical_models(
     tables: Tables,
     keys: dict,
-    time: np.ndarray,
-    event: np.ndarray,
+    data: pd.DataFrame,
     design: Design,
     covariates: tuple[Covariate, ...],
     strata,
     settings: AnalysisSettings,
 ) -> None:
     """Each covariate alone (model ``clinical``), on the patients of ``design``."""
+    time, event, entry = arrays(data, keys["endpoint"])
     for covariate in covariates:
         columns = design.columns[covariate.id]
         usable, _ = usable_columns(columns, covariate)
         x = columns[usable] if usable else columns
-        outcome = fit_model("clinical", time, event, x, strata, settings)
+        outcome = fit_model("clinical", time, event, x, strata, settings, entry=entry)
         tables.add("cox", keys, outcome.rows)
         tables.add("ph", keys, outcome.ph_rows)
 
@@ -263,9 +249,8 @@ def followup_models(
     a marker was measured (``marker = none``): the population a marker's subset is compared
     with, and the one whole-registry clinical hazard ratios are published for."""
     covariates = settings.covariates_of(keys["cancer_type"])
-    time, event = arrays(data, keys["endpoint"])
     design = covariate_design(data, covariates)
-    clinical_models(tables, keys, time, event, design, covariates, strata, settings)
+    clinical_models(tables, keys, data, design, covariates, strata, settings)
 
 
 def covariate_models(
@@ -273,8 +258,6 @@ def covariate_models(
     keys: dict,
     data: pd.DataFrame,
     strata,
-    time: np.ndarray,
-    event: np.ndarray,
     z: pd.DataFrame,
     settings: AnalysisSettings,
 ) -> None:
@@ -282,16 +265,17 @@ def covariate_models(
     and the marker's added value over them; covariates without information here are left
     out of the adjusted model with a note."""
     covariates = settings.covariates_of(keys["cancer_type"])
+    time, event, entry = arrays(data, keys["endpoint"])
     design = covariate_design(data, covariates)
-    clinical_models(tables, keys, time, event, design, covariates, strata, settings)
+    clinical_models(tables, keys, data, design, covariates, strata, settings)
     kept, left_out = usable_covariates(design, covariates)
     adjusted_x = pd.concat([z, design.frame()[kept]], axis=1)
     if settings.missing_covariates == "multiple_imputation":
         rows = imputed_adjusted_rows(
-            time, event, adjusted_x, strata, settings, imputable(covariates)
+            time, event, adjusted_x, strata, settings, imputable(covariates), entry
         )
     else:
-        adjusted = fit_model("adjusted", time, event, adjusted_x, strata, settings)
+        adjusted = fit_model("adjusted", time, event, adjusted_x, strata, settings, entry=entry)
         rows = adjusted.rows
         tables.add("ph", keys, adjusted.ph_rows)
     tables.add("cox", keys, [with_note(row, left_out) for row in rows])
@@ -299,99 +283,8 @@ def covariate_models(
         tables.add(
             "added_value",
             keys,
-            [added_value_row(time, event, z, design.frame(), strata, settings)],
+            [added_value_row(time, event, z, design.frame(), strata, settings, entry is not None)],
         )
-
-
-def spline_rows(
-    tables: Tables, keys: dict, time, event, z: pd.DataFrame, strata, settings: AnalysisSettings
-) -> None:
-    """Restricted cubic spline of the standardized marker, LR test of nonlinearity, and the
-    HR curve (relative to the median) for plotting."""
-    values = z.iloc[:, 0].to_numpy(dtype=float)
-    present = np.isfinite(values)
-    name = z.columns[0]
-    if not present.any():
-        return
-    knots = np.quantile(values[present], settings.spline_knots)
-    if len(np.unique(knots)) < len(settings.spline_knots):
-        return
-    basis = pd.DataFrame(
-        np.full((len(values), len(knots) - 1), np.nan),
-        index=z.index,
-        columns=[f"{name}_rcs{i + 1}" for i in range(len(knots) - 1)],
-    )
-    basis.loc[present] = rcs_basis(values[present], knots)
-    spline = fit_model(
-        "spline",
-        time,
-        event,
-        basis,
-        strata,
-        settings,
-        zph_terms={name: list(range(basis.shape[1]))},
-    )
-    linear = (
-        fit_model(
-            "continuous",
-            time[present],
-            event[present],
-            z[present],
-            None if strata is None else np.asarray(strata)[present],
-            settings,
-        )
-        if spline.fit
-        else None
-    )
-    chisq, df, p = lr_statistic(spline.fit, linear.fit if linear else None)
-    for row in spline.rows:
-        row["note"] = "; ".join(
-            filter(
-                None,
-                [
-                    row["note"],
-                    f"nonlinearity LR chisq = {chisq:.4g} on {df} df" if np.isfinite(chisq) else "",
-                ],
-            )
-        )
-    nonlinear = {
-        **spline.rows[0],
-        "term": "nonlinearity",
-        "coef": np.nan,
-        "se": np.nan,
-        "hr": np.nan,
-        "hr_lower": np.nan,
-        "hr_upper": np.nan,
-        "z": np.nan,
-        "p": p,
-        "lr_p": p,
-    }
-    tables.add("cox", keys, [*spline.rows, nonlinear])
-    tables.add("ph", keys, spline.ph_rows)
-    fit = spline.fit
-    if fit is None or fit.status == "not_estimable" or keys["cohort"] != ALL:
-        return
-    grid = np.linspace(np.quantile(values[present], 0.05), np.quantile(values[present], 0.95), 50)
-    reference = rcs_basis(np.array([np.median(values[present])]), knots)
-    contrast = rcs_basis(grid, knots) - reference
-    log_hr = contrast @ fit.coef
-    se = np.sqrt(np.einsum("ij,jk,ik->i", contrast, fit.var, contrast))
-    from scipy.stats import norm
-
-    zq = norm.ppf(0.5 + settings.conf_level / 2)
-    tables.add(
-        "spline_curve",
-        keys,
-        [
-            {
-                "x": x,
-                "hr": np.exp(h),
-                "hr_lower": np.exp(h - zq * s),
-                "hr_upper": np.exp(h + zq * s),
-            }
-            for x, h, s in zip(grid, log_hr, se, strict=True)
-        ],
-    )
 
 
 def analyse_joint(
@@ -405,18 +298,18 @@ def analyse_joint(
     settings: AnalysisSettings,
 ) -> None:
     """Four joint groups of two markers (KM, k-group log-rank) and their interaction model."""
-    time, event = arrays(data, endpoint)
+    time, event, entry = arrays(data, endpoint)
     groups = joint_groups(data, first, second)
     order = joint_labels(first, second)
     method_keys = {**keys, "cut_method": "median"}
-    add_km(tables, method_keys, km_rows(time, event, groups, order, settings))
+    add_km(tables, method_keys, km_rows(time, event, groups, order, settings, entry))
     tables.add(
         "logrank",
         {**method_keys, "cutpoint": np.nan},
-        logrank_rows(time, event, groups, order, strata, settings),
+        logrank_rows(time, event, groups, order, strata, settings, entry),
     )
     a, b = data[f"{first}_z"], data[f"{second}_z"]
     x = pd.DataFrame({f"{first}_z": a, f"{second}_z": b, f"{first}_z:{second}_z": a * b})
-    outcome = fit_model("interaction", time, event, x, strata, settings)
+    outcome = fit_model("interaction", time, event, x, strata, settings, entry=entry)
     tables.add("cox", keys, outcome.rows)
     tables.add("ph", keys, outcome.ph_rows)

@@ -10,6 +10,11 @@ chi-square on 1 df), the cause-specific Cox model (competing events censored, st
 cohort when pooled) and the Fine-Gray model (``crr``) of the standardized marker (per SD)
 and of the split; for the models ``statistic`` is the Wald z. ``crr`` has no strata: the
 pooled Fine-Gray model adjusts for cohort with one indicator per cohort beyond the first.
+
+With delayed entry the cause-specific model is fitted on the counting-process form
+``Surv(entry, time, cause == 1)``; the cumulative incidence, Gray's test and the Fine-Gray
+model have no such form here (cmprsk's have none either), so no curve is written and their
+rows say they were not computed with delayed entry.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from markersurv.analysis.cox_models import fit_model
+from markersurv.analysis.entry import DELAYED_ENTRY_NOTE, entry_of
 from markersurv.analysis.groups import LABELS, marker_groups
 from markersurv.config.settings import AnalysisSettings
 from markersurv.stats.competing.cuminc import aalen_johansen, gray_test
@@ -65,8 +71,10 @@ def base_row(model: str, cut_method: str, term: str, cause: np.ndarray) -> dict[
     }
 
 
-def refusal(row: dict, settings: AnalysisSettings) -> str:
+def refusal(row: dict, settings: AnalysisSettings, entry: np.ndarray | None) -> str:
     """Why a Gray or Fine-Gray row cannot be estimated ('' when it can)."""
+    if entry is not None:
+        return DELAYED_ENTRY_NOTE
     if row["events"] < settings.min_events:
         return f"{row['events']} events, fewer than the minimum of {settings.min_events}"
     if row["competing_events"] == 0:
@@ -111,10 +119,10 @@ def cuminc_rows(time, cause, groups: pd.Series, method: str, settings) -> list[d
     return rows
 
 
-def gray_row(time, cause, groups: pd.Series, method, marker, strata, settings) -> dict:
+def gray_row(time, cause, groups: pd.Series, method, marker, strata, settings, entry) -> dict:
     assigned = groups.notna().to_numpy()
     row = base_row("gray", method, f"{marker}_high", cause[assigned])
-    why = refusal(row, settings)
+    why = refusal(row, settings, entry)
     sizes = groups[assigned].value_counts()
     if not why and (len(sizes) < 2 or sizes.min() < settings.min_group_size):
         why = f"a group below the minimum size of {settings.min_group_size}"
@@ -134,10 +142,10 @@ def cohort_indicators(cohorts: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({f"cohort_{c}": (cohorts == c).astype(float) for c in levels[1:]})
 
 
-def fine_gray_row(time, cause, x: pd.Series, method, strata, settings) -> dict:
+def fine_gray_row(time, cause, x: pd.Series, method, strata, settings, entry) -> dict:
     present = x.notna().to_numpy()
     row = base_row("fine_gray", method, str(x.name), cause[present])
-    why = refusal(row, settings)
+    why = refusal(row, settings, entry)
     if why:
         return refused(row, why)
     t, c = time[present], cause[present]
@@ -163,7 +171,7 @@ def fine_gray_row(time, cause, x: pd.Series, method, strata, settings) -> dict:
     return {**row, **values, "statistic": summary["z"], "note": "; ".join(notes)}
 
 
-def cause_specific_row(time, cause, x: pd.Series, method, strata, settings) -> dict:
+def cause_specific_row(time, cause, x: pd.Series, method, strata, settings, entry) -> dict:
     """The Cox model of the event of interest with competing events censored."""
     present = x.notna().to_numpy()
     row = base_row("cause_specific", method, str(x.name), cause[present])
@@ -175,6 +183,7 @@ def cause_specific_row(time, cause, x: pd.Series, method, strata, settings) -> d
         strata,
         settings,
         cut_method=method,
+        entry=entry,
     )
     (cox,) = outcome.rows
     values = {k: cox[k] for k in ("coef", "se", "hr", "hr_lower", "hr_upper", "p")}
@@ -197,10 +206,11 @@ def competing_rows(
     cause = data[cause_column].to_numpy(dtype=float).astype(int)
     if data.empty:
         return {}
+    entry = entry_of(data, endpoint)
     z = data[f"{marker}_z"].rename(f"{marker}_z")
     models = [
-        cause_specific_row(time, cause, z, "none", strata, settings),
-        fine_gray_row(time, cause, z, "none", strata, settings),
+        cause_specific_row(time, cause, z, "none", strata, settings, entry),
+        fine_gray_row(time, cause, z, "none", strata, settings, entry),
     ]
     curves = []
     for method in split_methods(marker, settings):
@@ -208,11 +218,12 @@ def competing_rows(
         if groups.notna().sum() == 0:
             continue
         high = (groups == "high").astype(float).where(groups.notna()).rename(f"{marker}_high")
-        curves += cuminc_rows(time, cause, groups, method, settings)
+        if entry is None:
+            curves += cuminc_rows(time, cause, groups, method, settings)
         models += [
-            gray_row(time, cause, groups, method, marker, strata, settings),
-            cause_specific_row(time, cause, high, method, strata, settings),
-            fine_gray_row(time, cause, high, method, strata, settings),
+            gray_row(time, cause, groups, method, marker, strata, settings, entry),
+            cause_specific_row(time, cause, high, method, strata, settings, entry),
+            fine_gray_row(time, cause, high, method, strata, settings, entry),
         ]
     unknown = int((~known).sum())
     if unknown:

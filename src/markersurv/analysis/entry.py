@@ -24,3 +24,8 @@ def entry_of(data: pd.DataFrame, endpoint: str) -> np.ndarray | None:
     entry = data[column].to_numpy(dtype=float, na_value=np.nan)
     entry = np.where(np.isnan(entry), 0.0, entry)
     return entry if (entry > 0).any() else None
+
+
+def entry_endpoints(patients: pd.DataFrame, endpoints) -> list[str]:
+    """The endpoints (of ``endpoints``, in order) some patient entered after the origin."""
+    return [e for e in endpoints if entry_of(patients, e) is not None]

@@ -59,12 +59,14 @@ def imputed_adjusted_rows(  # noqa: C901
     strata,
     settings: AnalysisSettings,
     imputable: dict[str, bool],
+    entry: np.ndarray | None = None,
 ) -> list[dict]:
     """cox.tsv rows of the adjusted model under multiple imputation of the covariates.
 
     Only the ``imputable`` columns are imputed (those marked True as binary, rounded to 0 or
     1); patients without a value of another column (the marker, a covariate of more than two
-    levels) are left out, as in the complete-case model.
+    levels) are left out, as in the complete-case model. With ``entry`` (delayed entry) the
+    Cox fits use the counting-process form.
     """
     from sklearn.experimental import enable_iterative_imputer  # noqa: F401
     from sklearn.impute import IterativeImputer
@@ -72,6 +74,7 @@ def imputed_adjusted_rows(  # noqa: C901
     imputed = [c for c in X.columns if c in imputable]
     observed = X.drop(columns=imputed).notna().all(axis=1).to_numpy()
     time, event, X = time[observed], event[observed], X[observed]
+    entry = None if entry is None else entry[observed]
     strata = None if strata is None else np.asarray(strata)[observed]
     n, events = len(time), int(event.sum())
     base = {
@@ -126,6 +129,7 @@ def imputed_adjusted_rows(  # noqa: C901
             pd.DataFrame(completed, columns=X.columns),
             strata=strata,
             ties=settings.ties,
+            entry=entry,
         )
         if fit.status == "not_estimable":
             notes.add(f"imputation {i + 1}: {fit.note}")

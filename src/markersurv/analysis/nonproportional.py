@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from markersurv.analysis.cox_models import fit_model
+from markersurv.analysis.entry import DELAYED_ENTRY_NOTE
 from markersurv.config.settings import AnalysisSettings
 from markersurv.stats.rmst import restricted_mean, rmst_difference
 
@@ -112,7 +113,7 @@ def rmst_row(
     low, high = (groups == "low").to_numpy(), (groups == "high").to_numpy()
     row.update(n=int(low.sum() + high.sum()), events=int(event[low | high].sum()))
     if delayed_entry:
-        return {**row, "status": "not_estimable", "note": "not computed with delayed entry"}
+        return {**row, "status": "not_estimable", "note": DELAYED_ENTRY_NOTE}
     if low.sum() < settings.min_group_size or high.sum() < settings.min_group_size:
         return {**row, "status": "not_estimable", "note": "a group below the minimum size"}
     longest = min(time[low].max(), time[high].max())

@@ -3,7 +3,9 @@ whether it is prognostic.
 
 Each arm of the configured treatment other than the reference is compared with the
 reference arm on the patients of those two arms (with the marker and the endpoint), in a
-Cox model stratified by cohort in the pooled analysis. With ``T`` = 1 for the arm:
+Cox model stratified by cohort in the pooled analysis (on the counting-process form
+``Surv(entry, time, event)`` where patients entered after the time origin). With ``T`` = 1
+for the arm:
 
 * continuous marker: ``h(t) = h0_s(t) exp(b1 z + b2 T + b3 z T)``, ``z = <marker>_z``;
 * dichotomized marker: the same with ``H`` = 1 for the upper group of a prespecified
@@ -51,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from markersurv.analysis.cox_models import fit_model, lr_statistic
+from markersurv.analysis.entry import entry_of
 from markersurv.config.covariates import Treatment
 from markersurv.config.settings import AnalysisSettings
 
@@ -70,8 +73,8 @@ PREDICTIVE_COLUMNS = (
 class Comparison:
     """One arm against the reference arm, on the patients of the two arms.
 
-    ``arm`` is 1 for the arm, 0 for the reference, with each patient's follow-up and cohort
-    (None outside the pooled analysis).
+    ``arm`` is 1 for the arm, 0 for the reference, with each patient's follow-up, cohort
+    (None outside the pooled analysis) and delayed entry (None without).
     """
 
     treatment: Treatment
@@ -80,6 +83,7 @@ class Comparison:
     time: np.ndarray
     event: np.ndarray
     strata: np.ndarray | None
+    entry: np.ndarray | None
 
     @property
     def term(self) -> str:
@@ -97,6 +101,7 @@ class Comparison:
             self.time[keep],
             self.event[keep],
             None if self.strata is None else self.strata[keep],
+            None if self.entry is None else self.entry[keep],
         )
 
     def counts(self) -> dict:
@@ -128,17 +133,19 @@ def predictive_rows(
     strata : array-like or None
         The cohort of each row for the pooled analysis (stratified), None for one cohort.
     treatment : Treatment or None
-        The config's treatment; None (no treatment declared) gives no rows.
+        The config's treatment; None (no treatment declared) gives no rows, as does a
+        dataset in which no patient's arm is known (no cohort of it maps a treatment).
     groupings : mapping
         Marker groups by cut method, each a Series on ``data``'s index (as
         :func:`~markersurv.analysis.groups.marker_groups` gives); only the prespecified
         two-group splits (median, fixed) are used.
     """
-    if treatment is None or "treatment" not in data.columns:
+    if treatment is None or "treatment" not in data.columns or data["treatment"].isna().all():
         return []
     arms = data["treatment"].astype(object).to_numpy()
     time = data[f"{endpoint}_time"].to_numpy(dtype=float)
     event = data[f"{endpoint}_event"].to_numpy(dtype=float)
+    entry = entry_of(data, endpoint)
     cohorts = None if strata is None else np.asarray(strata)
     z = data[f"{marker}_z"].to_numpy(dtype=float)
     splits = {
@@ -156,6 +163,7 @@ def predictive_rows(
             time[rows],
             event[rows],
             None if cohorts is None else cohorts[rows],
+            None if entry is None else entry[rows],
         )
         refusal = arms_problem(comparison)
         out.append(treatment_row(comparison, "none", "all", settings, refusal))
@@ -347,6 +355,7 @@ def fitted_rows(
             settings,
             report=report,
             cut_method=cut_method,
+            entry=comparison.entry,
         )
     rows = [finite_or_refused(row) for row in outcome.rows]
     return [*rows, outcome.fit] if keep_fit else rows

@@ -179,6 +179,9 @@ class AnalysisSettings:
     covariate_declarations: dict[str, Covariate]
     # Why effects differ between cancer types: attributes and moderators.
     meta_regression: MetaRegressionSettings
+    # The declared treatment (label, levels with the reference first), or None: the
+    # predictive analyses compare its arms.
+    treatment: Treatment | None = None
 
     @classmethod
     def from_config(cls, config: dict) -> AnalysisSettings:
@@ -199,6 +202,7 @@ class AnalysisSettings:
             meta_regression=MetaRegressionSettings.from_section(
                 filled["analysis"]["meta_regression"]
             ),
+            treatment=declared_treatment(filled),
         )
 
     def covariates_of(self, cancer_type: str) -> tuple[Covariate, ...]:

@@ -307,6 +307,7 @@ CONTRACTS = {
                 "endpoint": TEXT,
                 "cut": TEXT,
                 "cohort": TEXT,
+                "arm": TEXT,
                 "n": COUNT,
                 "events": COUNT,
                 "caption": TEXT,
@@ -332,6 +333,7 @@ ANALYSIS_TABLES = (
     "pooled",
     "cuminc",
     "competing",
+    "predictive",
 )
 
 # What figures draw beyond the result tables (pooled analysis): Kaplan-Meier steps, scaled
