@@ -1,6 +1,7 @@
-"""The predictive subgroup forest plot and its caption, drawn from predictive rows of
-synthetic cohorts (simulate_patients, seeds 1 and 2): a non-blank PNG, one square per marker
-group, the overall diamond, and the config's words in the figure's texts."""
+"""The predictive subgroup forest plot, drawn from predictive rows of synthetic cohorts
+(simulate_patients, seeds 1 and 2): a non-blank PNG, one square per marker group, the overall
+diamond, the config's words in the figure's texts, and its place in a cancer type's figure
+set with its caption."""
 
 from __future__ import annotations
 
@@ -9,11 +10,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from markersurv.analysis.cancer_type import analyse_cancer_type
+from markersurv.config.covariates import Treatment
+from markersurv.config.settings import AnalysisSettings, FigureSettings
+from markersurv.config.study import Study
+from markersurv.figures.cancer_type import CancerTypeFigures
+from markersurv.figures.predictive import arm_parts
+from markersurv.pipeline.report_entries import read_catalog
 from markersurv.plots.checks import PlotDataError
 from markersurv.plots.labels import Labels
-from markersurv.plots.predictive import plot_predictive_forest, predictive_forest_caption
+from markersurv.plots.predictive import plot_predictive_forest
 from markersurv.plots.save import save_figure
-from tests.unit.test_predictive import ARMS, cohorts, rows_of
+from tests.unit.test_predictive import ARMS, CONFIG, cohorts, rows_of
 
 LABELS = Labels({"pstat3": "Tumour marker"}, {"os": "Overall survival"})
 FIGURE = dict(labels=LABELS, treatment=ARMS, level="chemoradiation", marker="pstat3")
@@ -67,23 +75,45 @@ def test_a_group_that_is_not_estimable_is_printed_so(rows):
     assert len(by_gid(fig, "estimate")) == 1
 
 
-def test_the_caption_says_what_is_compared_how_and_the_test(rows):
-    caption = predictive_forest_caption(rows, endpoint="os", **FIGURE)
-    overall = rows[rows["group"] == "all"].iloc[0]
+def test_the_figure_set_draws_one_forest_per_arm_and_split_with_its_caption(tmp_path):
+    config = {**CONFIG, "treatment": {"label": ARMS.label, "levels": list(ARMS.levels)}}
+    settings = AnalysisSettings.from_config(config)
+    patients = cohorts()
+    tables = analyse_cancer_type(patients, settings)
+    figures = FigureSettings.from_config({"figures": {"formats": ["png"]}})
+    study = Study.from_config(config)
+    folder = tmp_path / "SIM"
+    CancerTypeFigures("SIM", patients, tables, settings, figures, study).draw_all(folder)
+    catalog = read_catalog(folder)
+    predictive = catalog[catalog["kind"] == "predictive"]
+    assert list(predictive.index) == ["predictive_pstat3_os_median_chemoradiation"]
+    (png,) = folder.glob("predictive_*.png")
+    assert png.stem == predictive.index[0]
+    record = predictive.iloc[0]
+    overall = tables["predictive"].query("cohort == 'all' and group == 'all'").iloc[0]
+    assert (record["arm"], record["cut"]) == ("chemoradiation", "median")
+    assert (record["n"], record["events"]) == (overall["n"], overall["events"])
     for expected in (
-        "Overall survival",
-        "Adjuvant regimen chemoradiation against surgery alone",
+        "Predictive analysis (secondary)",
+        "OS for Adjuvant regimen chemoradiation against surgery alone",
         "median split groups of Tumour marker",
         f"n = {overall['n']}, {overall['events']} events",
-        "stratified by cohort",
         "Efron ties",
-        "95% Wald",
+        "95% Wald CI",
         "Tumour marker x Adjuvant regimen product term",
-        "median split likelihood-ratio p",
-        "per SD likelihood-ratio p",
-        "secondary",
     ):
-        assert expected in caption, expected
+        assert expected in record["caption"], expected
+
+
+def test_arms_are_named_in_file_names_by_their_words_or_their_place():
+    assert arm_parts(Treatment("Arm", ("control", "IL-6R antibody + chemo"))) == {
+        "IL-6R antibody + chemo": "il-6r-antibody-chemo"
+    }
+    assert arm_parts(Treatment("Arm", ("control", "A+B", "A B", "C"))) == {
+        "A+B": "arm1",
+        "A B": "arm2",
+        "C": "arm3",
+    }
 
 
 def test_rows_without_the_split_are_refused(rows):

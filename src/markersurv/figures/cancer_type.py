@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from markersurv.analysis.cancer_type import ALL
-from markersurv.config.settings import AnalysisSettings, FigureSettings
-from markersurv.config.study import Study
-from markersurv.figures.captions import TRANSFORMS, FigureRecord, figure_stem, study_labels
+from markersurv.analysis.collect import ALL
+from markersurv.figures.captions import TRANSFORMS
 from markersurv.figures.competing import draw_cuminc
+from markersurv.figures.context import FigureContext
 from markersurv.figures.folder import FigureFolder
 from markersurv.figures.legends import group_notes, split_text
-from markersurv.figures.rows import first_row, forest_pooled_rows, forest_rows, select
+from markersurv.figures.predictive import draw_predictive
+from markersurv.figures.rows import first_row, forest_pooled_rows, forest_rows
 from markersurv.plots.cutpoint import plot_cutpoint_scan
 from markersurv.plots.forest import plot_forest
 from markersurv.plots.km import plot_km
@@ -30,45 +30,8 @@ from markersurv.plots.spline import plot_spline
 from markersurv.tables.io import atomic_folder
 
 
-class CancerTypeFigures:
+class CancerTypeFigures(FigureContext):
     """Draws every figure of one cancer type into a folder, with its ``figures.tsv``."""
-
-    def __init__(
-        self,
-        cancer_type: str,
-        patients: pd.DataFrame,
-        tables: dict[str, pd.DataFrame],
-        settings: AnalysisSettings,
-        figures: FigureSettings,
-        study: Study,
-    ):
-        self.cancer_type = cancer_type
-        self.study = study
-        self.labels = study_labels(study)
-        self.patients = patients
-        self.tables = {
-            name: t[t["cancer_type"] == cancer_type] if "cancer_type" in t else t
-            for name, t in tables.items()
-        }
-        self.settings = settings
-        self.figures = figures
-
-    def table(self, name: str, **keys) -> pd.DataFrame:
-        return select(self.tables.get(name, pd.DataFrame()), **keys)
-
-    def record(self, kind: str, marker: str, endpoint: str, **parts) -> FigureRecord:
-        cut, cohort = parts.pop("cut", ""), parts.pop("cohort", "")
-        stem_kind = "km" if kind.startswith("km_") else kind
-        return FigureRecord(
-            figure=figure_stem(stem_kind, marker, endpoint, cut, cohort),
-            kind=kind,
-            cancer_type=self.cancer_type,
-            marker=marker,
-            endpoint=endpoint,
-            cut=cut,
-            cohort=cohort,
-            **parts,
-        )
 
     def draw_all(self, folder: Path) -> None:
         """Every figure, drawn into a staging folder that becomes ``folder`` once all are
@@ -85,6 +48,7 @@ class CancerTypeFigures:
                     self.km(out, endpoint, marker, method)
                 self.forest(out, endpoint, marker)
                 draw_cuminc(self, out, endpoint, marker)
+                draw_predictive(self, out, endpoint, marker)
                 if self.figures.details_for(endpoint):
                     self.cutpoint_scans(out, endpoint, marker)
                     self.spline(out, endpoint, marker)

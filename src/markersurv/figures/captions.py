@@ -44,6 +44,7 @@ class FigureRecord:
     endpoint: str = ""
     cut: str = ""
     cohort: str = ""
+    arm: str = ""
     n: int | None = None
     events: int | None = None
 
@@ -89,6 +90,16 @@ CAPTIONS = {
         "risks, not censored; {level} pointwise bands (log(-log) transform of cmprsk's "
         "variance); Gray's test p (stratified by cohort when pooled) and the Fine-Gray "
         "subdistribution hazard ratio (high vs low) in the panel."
+    ),
+    "predictive": (
+        "Predictive analysis (secondary): hazard ratio of {endpoint} for {treatment} {arm} "
+        "against {reference} within the {cut} groups of {marker} (formed within each cohort, "
+        "on every patient whatever the arm) and over all patients of the two arms (diamond), "
+        "{count}; Cox models stratified by cohort when cohorts are pooled, {ties} ties, "
+        "{level} Wald CI. The interaction p in the title is the Wald test of the {marker} x "
+        "{treatment} product term in the model with both and their product; a marker whose "
+        "treatment hazard ratio differs between its groups is predictive, whether or not it "
+        "is prognostic."
     ),
     "forest_cohorts": (
         "Forest plot of the {endpoint} hazard ratio per 1 SD of {marker} in each cohort "
@@ -167,7 +178,16 @@ def caption(record: FigureRecord, settings: AnalysisSettings, labels: Labels) ->
         maxprop=f"{settings.cutpoint_maxprop:g}",
         knots=f"{', '.join(knots)} and {last}",
         transform=TRANSFORMS[settings.ph_transform],
+        **treatment_words(record, settings),
     )
+
+
+def treatment_words(record: FigureRecord, settings: AnalysisSettings) -> dict[str, str]:
+    """The treatment's label, the arm a figure compares and the reference arm."""
+    treatment = settings.treatment
+    if treatment is None:
+        return {"treatment": "", "arm": record.arm, "reference": ""}
+    return {"treatment": treatment.label, "arm": record.arm, "reference": treatment.reference}
 
 
 def catalog_frame(

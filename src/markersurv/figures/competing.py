@@ -3,29 +3,25 @@ competing event (pooled analysis, median split), from cuminc.tsv and competing.t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from markersurv.analysis.cancer_type import ALL
+from markersurv.analysis.collect import ALL
+from markersurv.figures.context import FigureContext
 from markersurv.figures.folder import FigureFolder
 from markersurv.figures.rows import first_row
 from markersurv.plots.cuminc import plot_cuminc
 from markersurv.plots.labels import format_count, format_ratio_ci, p_equals
 
-if TYPE_CHECKING:
-    from markersurv.figures.cancer_type import CancerTypeFigures
-
 CUT = "median"
 
 
-def competing_event(figures: CancerTypeFigures, endpoint: str) -> str | None:
+def competing_event(figures: FigureContext, endpoint: str) -> str | None:
     """The competing event of ``endpoint`` in the config's words (None if none declared)."""
     declared = {e.id: e.competing for e in figures.study.endpoints}
     return declared.get(endpoint)
 
 
-def draw_cuminc(figures: CancerTypeFigures, out: FigureFolder, endpoint: str, marker: str) -> None:
+def draw_cuminc(figures: FigureContext, out: FigureFolder, endpoint: str, marker: str) -> None:
     """``cuminc_<marker>_<endpoint>_median``: the event of interest's cumulative incidence in
     the low and high groups, with Gray's p and the Fine-Gray hazard ratio in the legend."""
     competing = competing_event(figures, endpoint)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from markersurv.analysis.cancer_type import ALL
+from markersurv.analysis.collect import ALL
 from markersurv.config.settings import AnalysisSettings, FigureSettings
 from markersurv.config.study import Study
 from markersurv.figures.captions import FigureRecord, figure_stem, study_labels

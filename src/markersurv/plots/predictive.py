@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from markersurv.config.covariates import Treatment
 from markersurv.plots.checks import PlotDataError, require_columns
 from markersurv.plots.forest import plot_forest
-from markersurv.plots.labels import CUT_METHOD_LABELS, Labels, format_count, p_equals
+from markersurv.plots.labels import CUT_METHOD_LABELS, Labels, p_equals
 
 ROW_COLUMNS = [
     "cut_method",
@@ -124,51 +124,3 @@ def plot_predictive_forest(
         label_header="Subgroup",
         suppress_below=suppress_below,
     )
-
-
-def predictive_forest_caption(
-    rows: pd.DataFrame,
-    *,
-    labels: Labels,
-    treatment: Treatment,
-    level: str,
-    marker: str,
-    endpoint: str,
-    cut_method: str = "median",
-    pooled: bool = True,
-    ties: str = "efron",
-    conf_level: float = 0.95,
-    suppress_below: int | None = None,
-) -> str:
-    """The figure's caption: what is compared, on whom, with which model and test.
-
-    ``pooled``: the rows are of several cohorts (stratified by cohort); ``ties`` and
-    ``conf_level`` as the analysis settings.
-    """
-    shown = comparison_rows(rows, level, cut_method)
-    name, cut = labels.marker(marker), CUT_METHOD_LABELS.get(cut_method, cut_method)
-    overall = shown["overall"]
-    count = ""
-    if len(overall):
-        n, events = overall["n"].iloc[0], overall["events"].iloc[0]
-        count = (
-            f"; n = {format_count(n, suppress_below)}, "
-            f"{format_count(events, suppress_below)} events"
-        )
-    model = "Cox models stratified by cohort" if pooled else "Cox models"
-    text = (
-        f"Hazard ratio of {labels.endpoint(endpoint, short=False)} for {treatment.label} "
-        f"{level} against {treatment.reference} within the {cut} groups of {name} (formed "
-        f"within each cohort, on every patient whatever the arm), and over all patients of "
-        f"the two arms (diamond{count}); {model}, {ties.capitalize()} ties, "
-        f"{100 * conf_level:g}% Wald confidence intervals. "
-        f"The interaction p is the Wald test of the {name} x {treatment.label} product term "
-        f"in the model with both and their product"
-    )
-    lr = [
-        p_equals(float(part["interaction_lr_p"].iloc[0]), f"{what} likelihood-ratio p")
-        for part, what in ((shown["split"], cut), (shown["continuous"], "per SD"))
-        if len(part)
-    ]
-    text += f" ({'; '.join(lr)})." if lr else "."
-    return text + " Predictive (not prognostic) results; secondary analysis."
