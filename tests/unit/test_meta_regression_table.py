@@ -15,7 +15,7 @@ from snakemake.utils import validate
 from markersurv.analysis.pooling import finalize_tables, type_estimates
 from markersurv.config.settings import AnalysisSettings
 from markersurv.errors import ConfigError
-from markersurv.reporting.methods import meta_regression_text
+from markersurv.reporting.beyond_methods import meta_regression_text
 from markersurv.stats.meta_regression import (
     categorical_design,
     continuous_design,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from markersurv.analysis.entry import entry_endpoints
 from markersurv.cohort.vocab import Vocabulary
 from markersurv.config.settings import AnalysisSettings, FigureSettings, with_defaults
 from markersurv.config.study import Study
@@ -42,5 +43,8 @@ def write_narrative_step(
     vocabulary = Vocabulary.load(with_defaults(config)["vocabulary_dir"])
     conversions = unit_conversions(study, vocabulary)
     subsets = subset_characteristics(patients, study, below)
-    html = narrative_html(config, settings, flow, one, association, tables, conversions, subsets)
+    entry = entry_endpoints(patients, settings.endpoints)
+    html = narrative_html(
+        config, settings, flow, one, association, tables, conversions, subsets, entry
+    )
     write_atomic(outputs["narrative"], lambda tmp: tmp.write_text(html))

@@ -10,6 +10,15 @@ from markersurv.cohort.vocab import Vocabulary
 from markersurv.config.covariates import BUILT_IN, Covariate
 from markersurv.config.settings import AnalysisSettings
 from markersurv.config.study import Endpoint, Marker, Study
+from markersurv.reporting.beyond_methods import (
+    competing_text,
+    delayed_entry_text,
+    meta_regression_text,
+    nonproportional_text,
+    power_text,
+    predictive_text,
+)
+from markersurv.reporting.words import a_list, sentence
 
 PACKAGES = (
     "markersurv",
@@ -46,15 +55,6 @@ def unit_conversions(study: Study, vocabulary: Vocabulary) -> dict[str, list[str
             f"{s.name} x {s.factor:g}" for s in scales if s and s.converts and s.factor != 1
         ]
     return conversions
-
-
-def a_list(words: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-def sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def described(marker: Marker) -> str:
@@ -109,60 +109,6 @@ def primary_text(settings: AnalysisSettings, study: Study) -> str:
     )
 
 
-def meta_regression_text(settings: AnalysisSettings) -> str:
-    """Why effects differ between cancer types: the subgroup test and the declared moderators."""
-    declared = settings.meta_regression
-    text = (
-        "Differences between cancer types were tested by the fixed-effect test of subgroup "
-        "differences (Q between the cancer types' cohort-stratified estimates, with the number "
-        "of types minus one degrees of freedom)"
-    )
-    if not declared.moderators:
-        return text + "; no cancer-type attribute was declared for meta-regression."
-    tests = "Knapp-Hartung t and F" if declared.test == "knha" else "Wald z and chi-square"
-    moderators = a_list(
-        [
-            f"{m} ({'continuous' if declared.is_continuous(m) else 'categorical'})"
-            for m in declared.moderators
-        ]
-    )
-    return (
-        text + ", and by random-effects meta-regression of those estimates on each declared "
-        f"cancer-type attribute alone, {moderators}, with {declared.method} residual tau^2, "
-        f"{tests} tests, the omnibus moderator test QM and metafor's pseudo R^2, where at "
-        "least three cancer types, and more than the model has coefficients, had an estimate."
-    )
-
-
-def competing_text(settings: AnalysisSettings, study: Study) -> str:
-    """Competing risks in words, for the endpoints declared with a competing event ('' if
-    none is)."""
-    declared = [e for e in study.endpoints if e.competing and e.id in settings.endpoints]
-    if not declared:
-        return ""
-    named = a_list([f"{e.label} (competing event: {e.competing})" for e in declared])
-    splits = "median split" + (
-        " and fixed cutpoints"
-        if "fixed" in settings.cut_methods and settings.fixed_cutpoints
-        else ""
-    )
-    return (
-        f"For {named}, the competing event was also analysed as a competing risk rather than "
-        "censoring: the cumulative incidence of the event of interest in the marker groups "
-        f"({splits} within each cohort) was estimated by Aalen-Johansen with cmprsk's "
-        f"variance and {settings.conf_level:.0%} pointwise limits on the log(-log) scale, "
-        "and compared by Gray's test (rho = 0, stratified by cohort when cohorts were "
-        "pooled). The marker (per 1 SD, and high vs low) entered cause-specific Cox models "
-        f"(competing events censored, {settings.ties.capitalize()} ties, stratified by "
-        "cohort when pooled) and Fine-Gray subdistribution hazard models fitted as R's "
-        "cmprsk::crr (inverse-probability-of-censoring weights, Breslow ties, sandwich "
-        "standard errors), with one indicator per cohort beyond the first when cohorts were "
-        "pooled, as crr has no strata. Gray's test and the Fine-Gray model are reported as "
-        f"not estimable without competing events or with fewer than {settings.min_events} "
-        "events of interest."
-    )
-
-
 def covariate_words(covariate: Covariate) -> str:
     """'age (per year)', 'stage (II, III, IV vs I)', 'HPV status (positive vs negative)':
     built-in labels in lower case, inside a sentence; declared labels as written."""
@@ -206,9 +152,11 @@ def methods_paragraphs(
     n_cohorts: int,
     synthetic: bool,
     conversions: dict[str, list[str]],
+    entry_endpoints: list[str] | None = None,
 ) -> list[tuple[str, str]]:
     """(heading, text) pairs; plain text, escaped when rendered (``config`` with its
-    defaults filled, :func:`markersurv.config.settings.with_defaults`)."""
+    defaults filled, :func:`markersurv.config.settings.with_defaults`; ``entry_endpoints``
+    the endpoints some patients entered after the time origin)."""
     s = settings
     study = Study.from_config(config)
     policy = {
@@ -263,7 +211,8 @@ def methods_paragraphs(
         + ", ".join(f"{k:.0%}" for k in s.spline_knots)
         + " quantiles (likelihood-ratio test "
         "of nonlinearity). Wald, likelihood-ratio and score tests and Harrell's concordance "
-        f"are reported. Models with fewer than {s.min_events} events were not fitted."
+        f"are reported. Models with fewer than {s.min_events} events were not fitted. "
+        + power_text(s)
         + doubling_text(study)
         + " Populations: every model of a marker uses the patients in whom it was measured "
         "and who have the endpoint; the covariates alone are fitted both on them and on "
@@ -280,7 +229,7 @@ def methods_paragraphs(
     ph = (
         "Proportional hazards were assessed by the score test of survival 3.x's cox.zph "
         f"(time transform {s.ph_transform}), per term and globally; a term with p < "
-        f"{s.ph_alpha} is flagged."
+        f"{s.ph_alpha} is flagged. " + nonproportional_text(s)
     )
     cut = (
         "Optimal cutpoints (exploratory) maximize the standardized log-rank statistic between "
@@ -319,9 +268,16 @@ def methods_paragraphs(
         ("Cutpoints", cut),
         ("Pooling and multiplicity", pooling),
         ("Added value", added),
-        *([("Competing risks", competing)] if (competing := competing_text(s, study)) else []),
+        *optional("Competing risks", competing_text(s, study)),
+        *optional("Predictive markers", predictive_text(s, study)),
+        *optional("Delayed entry", delayed_entry_text(entry_endpoints or [], study)),
         ("Software", f"Computed with {versions}."),
     ]
+
+
+def optional(heading: str, text: str) -> list[tuple[str, str]]:
+    """A paragraph that the config (or the data) may leave without text: none then."""
+    return [(heading, text)] if text else []
 
 
 def methods_html(paragraphs: list[tuple[str, str]]) -> str:

@@ -17,6 +17,7 @@ from markersurv.reporting.cautions import cautions
 from markersurv.reporting.competing import competing_section
 from markersurv.reporting.marker_subsets import clinical_in_both
 from markersurv.reporting.methods import methods_html, methods_paragraphs
+from markersurv.reporting.predictive import predictive_section
 from markersurv.reporting.remark import remark_html
 
 STYLE = """
@@ -168,13 +169,16 @@ def narrative_html(
     tables: dict[str, pd.DataFrame],
     conversions: dict[str, list[str]],
     subsets: pd.DataFrame | None = None,
+    entry_endpoints: list[str] | None = None,
 ) -> str:
     config = with_defaults(config)
     study = Study.from_config(config)
     labels = [m.label for m in study.markers]
     suppress_below = config["privacy"]["suppress_counts_below"]
     synthetic = any(c.get("synthetic") for c in flow["cohorts"])
-    paragraphs = methods_paragraphs(config, settings, len(flow["cohorts"]), synthetic, conversions)
+    paragraphs = methods_paragraphs(
+        config, settings, len(flow["cohorts"]), synthetic, conversions, entry_endpoints
+    )
     parts = [
         f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>markersurv report'
         f"</title><style>{STYLE}</style></head><body>",
@@ -222,6 +226,7 @@ def narrative_html(
     if "cox" in tables and "nonproportional" in tables:
         parts += nonproportional_html(tables["cox"], tables["nonproportional"], settings)
     parts += competing_section(tables.get("competing"), settings, frame_html)
+    parts += predictive_section(tables.get("predictive"), settings, frame_html)
     if "pooled" in tables and len(tables["pooled"]):
         pooled = tables["pooled"]
         pooled = pooled[pooled["method"] == settings.meta_method]

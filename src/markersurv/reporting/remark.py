@@ -58,8 +58,8 @@ ITEMS = [
         10,
         "Statistical methods, assumptions, missing data",
         "methods-2",
-        "Methods section (models, PH tests, missing-data handling, multiplicity, competing "
-        "risks where declared).",
+        "Methods section (models, PH tests, missing-data handling, multiplicity, power, "
+        "competing risks, a treatment and delayed entry where declared).",
     ),
     (
         11,
@@ -92,7 +92,10 @@ ITEMS = [
         "results",
         "Continuous and dichotomized Cox models, Kaplan-Meier figures and km.tsv; where an "
         "endpoint declares a competing event, cumulative incidence figures with Gray's test "
-        "and cause-specific and Fine-Gray models (cuminc.tsv, competing.tsv).",
+        "and cause-specific and Fine-Gray models (cuminc.tsv, competing.tsv); where a "
+        "treatment is declared, the treatment hazard ratio within marker groups and the "
+        "marker x treatment interaction, reported as predictive (predictive.tsv, predictive "
+        "forest figures).",
     ),
     (
         16,
