@@ -28,6 +28,7 @@ from markersurv.init_cohort.spec_yaml import Node, mapping, render, to_data
 from markersurv.init_cohort.units import decide_scale
 
 REPO = Path(__file__).resolve().parents[2]
+DEMO_CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
 VOCAB = Vocabulary.load(REPO / "resources" / "vocab")
 ALWAYS = {"description", "provenance"}  # every draft asks for these two
 
@@ -75,6 +76,8 @@ def validated(spec: dict, folder: Path, data_dirs: dict, endpoints=("os", "pfs")
         "endpoints": [{"id": e} for e in endpoints],
         "data_dirs": data_dirs,
         "vocabulary_dir": str(REPO / "resources" / "vocab"),
+        # The demo's randomized cohort maps the treatment the demo config declares.
+        "treatment": DEMO_CONFIG["treatment"],
     }
     return validate_spec(str(path), config)
 
