@@ -5,18 +5,19 @@ same stratum; a patient censored at the same time as another's event counts as t
 survivor, two events at the same time are "tied on time" and not comparable. Higher risk score
 means shorter survival (the convention of ``concordance(coxph_fit)``, R's ``reverse = TRUE``).
 
-Counting is O(n log n) and vectorized: for each patient, the patients that enter a pair with it
-are a prefix (or suffix) of one ordering, and the numbers among them with a smaller, equal or
-larger score are found for everybody at once by a bitwise stable partition of the score ranks
-(a wavelet-tree style count, one pass per bit).
+Counting is O(n log n): for each patient, the patients that enter a pair with it are a prefix
+(or suffix) of one ordering, and the numbers among them with a smaller, equal or larger score
+are counted in one compiled pass over that ordering with Fenwick trees over the score ranks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
+from markersurv.stats.cox.ordering import code_order, float_order
 from markersurv.stats.km import SurvivalDataError, ordered_levels, survival_arrays
 from markersurv.stats.timefix import merge_close_times
 
@@ -59,13 +60,45 @@ class Concordance:
         return cls(nan, nan, nan, nan, nan, nan, nan)
 
 
-def _smaller_and_equal(keys: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
+@numba.njit(cache=True, nogil=True)
+def _count_before(keys, weights, n_keys, less, equal, wless, wequal):
+    """Fill the four ``*_before`` counts of :func:`_smaller_and_equal` in one pass.
+
+    Two Fenwick trees over the keys (counts and weights) answer "how many earlier elements
+    have a smaller key" in O(log n); per-key tallies give the equal ones.
+    """
+    tree = np.zeros(n_keys + 1, dtype=np.int64)
+    wtree = np.zeros(n_keys + 1)
+    tally = np.zeros(n_keys, dtype=np.int64)
+    wtally = np.zeros(n_keys)
+    for i in range(keys.size):
+        key = keys[i]
+        count, weight = 0, 0.0
+        j = key  # the prefix of keys 0 .. key - 1 (tree positions are 1-based)
+        while j > 0:
+            count += tree[j]
+            weight += wtree[j]
+            j -= j & -j
+        less[i], wless[i] = count, weight
+        equal[i], wequal[i] = tally[key], wtally[key]
+        tally[key] += 1
+        wtally[key] += weights[i]
+        j = key + 1
+        while j <= n_keys:
+            tree[j] += 1
+            wtree[j] += weights[i]
+            j += j & -j
+
+
+def _smaller_and_equal(
+    keys: np.ndarray, weights: np.ndarray, n_keys: int
+) -> dict[str, np.ndarray]:
     """Counts of smaller and of equal keys among earlier elements, and weighted among all.
 
     Parameters
     ----------
     keys : numpy.ndarray
-        Non-negative integer keys, length n.
+        Integer keys in ``0 .. n_keys - 1`` (int64), length n.
     weights : numpy.ndarray
         A weight per element.
 
@@ -76,75 +109,56 @@ def _smaller_and_equal(keys: np.ndarray, weights: np.ndarray) -> dict[str, np.nd
         smaller than or equal to key i; ``wless_before`` and ``wequal_before``, the same
         weighted; ``wless_all`` and ``wequal_all``, the weight of all j != i with a smaller or
         equal key.
-
-    Notes
-    -----
-    One pass per bit of the keys, most significant first: elements are kept grouped by the
-    bits above the current one (stably, so each group stays in input order), and an element
-    whose current bit is 1 gains the earlier elements of its group whose bit is 0: a
-    wavelet-tree count, O(n log n) in whole-array operations.
+    n_keys : int
+        The number of possible keys.
     """
     n = keys.size
-    pos = np.arange(n)
-    order = pos.copy()
-    k = keys.astype(np.int64)
     w = np.asarray(weights, dtype=float)
-    less = np.zeros(n, dtype=np.int64)
-    wless = np.zeros(n)
-    for b in reversed(range(int(k.max()).bit_length() if n else 0)):
-        zero = ((k >> b) & 1) == 0
-        prefix = k >> (b + 1)
-        new_group = np.empty(n, dtype=bool)
-        new_group[0] = True
-        np.not_equal(prefix[1:], prefix[:-1], out=new_group[1:])
-        gstart = np.maximum.accumulate(np.where(new_group, pos, 0))
-        earlier = np.maximum(gstart - 1, 0)
-        in_earlier_groups = gstart > 0
-        cz = np.cumsum(zero)
-        cz_earlier = np.take(cz, earlier) * in_earlier_groups
-        zeros_before = cz - zero - cz_earlier
-        cwz = np.cumsum(np.where(zero, w, 0.0))
-        one = ~zero
-        less += one * zeros_before
-        wless += np.where(one, cwz - np.take(cwz, earlier) * in_earlier_groups, 0.0)
-        group_last = np.append(np.flatnonzero(new_group)[1:], n) - 1
-        zeros_total = (cz[group_last] - cz_earlier[group_last])[np.cumsum(new_group) - 1]
-        dest = np.where(zero, gstart + zeros_before, pos + zeros_total - zeros_before)
-        source = np.empty(n, dtype=np.intp)
-        source[dest] = pos
-        order, k, w = np.take(order, source), np.take(k, source), np.take(w, source)
-        less, wless = np.take(less, source), np.take(wless, source)
-    # k is now sorted, and elements with equal keys are in input order
-    new_run = np.r_[True, k[1:] != k[:-1]]
-    run = np.cumsum(new_run) - 1
-    run_first = np.flatnonzero(new_run)
-    cw = np.cumsum(w) - w
-    sorted_values = {
-        "less_before": less,
-        "equal_before": pos - run_first[run],
-        "wless_before": wless,
-        "wequal_before": cw - cw[run_first][run],
-        "wless_all": cw[run_first][run],
-        "wequal_all": np.add.reduceat(w, run_first)[run] - w,
+    out = {
+        "less_before": np.empty(n, dtype=np.int64),
+        "equal_before": np.empty(n, dtype=np.int64),
+        "wless_before": np.empty(n),
+        "wequal_before": np.empty(n),
     }
-    out = {}
-    for name, value in sorted_values.items():
-        out[name] = np.empty(n, dtype=value.dtype)
-        out[name][order] = value
+    _count_before(
+        keys,
+        w,
+        n_keys,
+        out["less_before"],
+        out["equal_before"],
+        out["wless_before"],
+        out["wequal_before"],
+    )
+    per_key = np.bincount(keys, weights=w, minlength=n_keys)
+    below = np.cumsum(per_key) - per_key
+    out["wless_all"] = below[keys]
+    out["wequal_all"] = per_key[keys] - w
     return out
+
+
+def _changes(*columns: np.ndarray) -> np.ndarray:
+    """True where a row differs from the one before in any column (and at the first row)."""
+    n = columns[0].size
+    change = np.zeros(n, dtype=bool)
+    if n:
+        change[0] = True
+    for col in columns:
+        change[1:] |= col[1:] != col[:-1]
+    return change
+
+
+def _dense_ranks(*sorted_columns: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... along rows sorted by the columns: the rank of each row's distinct value."""
+    return np.cumsum(_changes(*sorted_columns)) - 1
 
 
 def _runs(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Position within its run of equal consecutive rows, run length, and run start."""
-    n = columns[0].size
-    change = np.zeros(n, dtype=bool)
-    change[0] = True
-    for col in columns:
-        change[1:] |= col[1:] != col[:-1]
+    change = _changes(*columns)
     starts = np.flatnonzero(change)
     run = np.cumsum(change) - 1
-    length = np.diff(np.append(starts, n))[run]
-    return np.arange(n) - starts[run], length, starts[run]
+    length = np.diff(np.append(starts, change.size))[run]
+    return np.arange(change.size) - starts[run], length, starts[run]
 
 
 def concordance_index(time, event, risk_score, strata=None, timefix: bool = True) -> Concordance:
@@ -199,14 +213,26 @@ def concordance_index(time, event, risk_score, strata=None, timefix: bool = True
     if strata is not None:
         codes = ordered_levels(strata, "strata")[1].astype(np.int64)
     n = t.size
-    _, rank = np.unique(score, return_inverse=True)
-    n_ranks = int(rank.max()) + 1
-
+    by_score = float_order(score)
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_score] = _dense_ranks(score[by_score])
     # Processing order of R's concordance3: stratum, descending time, censored before events
-    # at the same time, ascending score.
-    order = np.lexsort((rank, e, -t, codes))
-    s, tt, d, v = codes[order], t[order], e[order].astype(bool), rank[order].astype(np.int64)
-    key = s * n_ranks + v  # strata compare as disjoint score ranges
+    # at the same time, ascending score (stable sorts from the least important key).
+    order = code_order(e.astype(np.int64), by_score)
+    order = float_order(t, descending=True, then=order)
+    stratified = n > 0 and codes.min() != codes.max()
+    if stratified:
+        order = code_order(codes - codes.min(), order)
+    s, tt, d, v = codes[order], t[order], e[order].astype(bool), rank[order]
+    # Strata compare as disjoint score ranges: the key is the rank of (stratum, score).
+    if stratified:
+        by_key = code_order(codes - codes.min(), by_score)
+        key_rank = np.empty(n, dtype=np.int64)
+        key_rank[by_key] = _dense_ranks(codes[by_key], rank[by_key])
+        key = key_rank[order]
+    else:
+        key = v
+    n_keys = int(key.max()) + 1 if n else 0
     pos = np.arange(n)
     _, stratum_size, stratum_start = _runs(s)
     in_group, group_size, _ = _runs(s, tt, d)
@@ -216,7 +242,7 @@ def concordance_index(time, event, risk_score, strata=None, timefix: bool = True
     # tied events (longer follow-up, or censored at its time), within its stratum.
     # Role 2, the longer survivor: against every later-processed event of its stratum, except
     # events tied with its own. Later = all minus earlier, so one count serves both roles.
-    counts = _smaller_and_equal(key, d)
+    counts = _smaller_and_equal(key, d, n_keys)
     less, equal = counts["less_before"], counts["equal_before"]
     conc_1 = np.where(d, less - stratum_start - (in_group - tied_in_group), 0.0)
     disc_1 = np.where(d, pos - less - equal, 0.0)
