@@ -28,6 +28,8 @@ import yaml
 
 from markersurv.cohort.spec import load_cohort_spec
 from markersurv.errors import CohortSpecError
+from markersurv.reporting import table_view
+from markersurv.reporting.narrative import frame_html
 from tests.e2e.e2e_helpers import run_snakemake, small_config, write_workdir
 
 pytestmark = pytest.mark.e2e
@@ -179,7 +181,7 @@ class TagCollector(HTMLParser):
 # The narrative page's own markup; anything else would have come from the data.
 NARRATIVE_TAGS = {
     "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "a",
-    "table", "thead", "tbody", "tr", "th", "td", "ul", "li",
+    "table", "thead", "tbody", "tr", "th", "td", "ul", "li", "script",
 }  # fmt: skip
 
 
@@ -189,6 +191,8 @@ def test_narrative_shows_payloads_as_text(hostile_run):
     parsed.feed(html)
     assert parsed.tags <= NARRATIVE_TAGS, parsed.tags - NARRATIVE_TAGS
     assert not {a for a in parsed.attributes if a.startswith("on")}
+    # The one script is the table view's, as the library wrote it.
+    assert html.count("<script") == 1 and table_view.SCRIPT in html
     for where in ("marker label", "endpoint label"):
         assert PAYLOADS[where] not in html, where
         assert escape(PAYLOADS[where]) in html, where
@@ -315,6 +319,50 @@ def test_narrative_in_browser(browser, hostile_run):
     assert PAYLOADS["marker label"] in text
     assert PAYLOADS["endpoint label"] in text
     assert broken_images(browser) == []
+    # The table view ran: every result table's headers sort.
+    heads = browser.find_elements("css selector", "table.view th")
+    assert heads and all(h.get_attribute("tabindex") == "0" for h in heads)
+
+
+def test_tables_sort_and_filter_in_browser(browser, tmp_path):
+    """Clicking a header sorts by it (numbers as numbers, NA last), again reverses it; the
+    filter box of a long table keeps the rows holding every word typed."""
+    frame = pd.DataFrame(
+        {
+            "cancer_type": [f"T{k % 4}" for k in range(12)],
+            "hr": [float("nan"), *[1.0 + 10 * k for k in range(11)]][::-1],
+        }
+    )
+    page = tmp_path / "tables.html"
+    page.write_text(
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+        f"{frame_html(frame)}{table_view.SCRIPT}</body></html>",
+        encoding="utf-8",
+    )
+    open_page(browser, page)
+
+    def column(k: int) -> list[str]:
+        rows = browser.find_elements("css selector", "table.view tbody tr")
+        return [r.find_elements("tag name", "td")[k].text for r in rows if r.is_displayed()]
+
+    hr_head = browser.find_elements("css selector", "table.view th")[1]
+    hr_head.click()
+    values = column(1)
+    assert values[-1] == "NA"
+    numbers = [float(v) for v in values[:-1]]
+    assert numbers == sorted(numbers) and numbers[0] == 1.0 and numbers[-1] == 101.0
+    assert hr_head.get_attribute("aria-sort") == "ascending"
+    hr_head.click()
+    values = column(1)
+    assert values[-1] == "NA"
+    assert [float(v) for v in values[:-1]] == sorted(numbers, reverse=True)
+    box = browser.find_element("css selector", "input.filter")
+    box.send_keys("T2")
+    assert set(column(0)) == {"T2"} and len(column(0)) == 3
+    box.clear()
+    box.send_keys(" ")
+    assert len(column(0)) == 12
+    assert severe_messages(browser) == []
 
 
 def report_results(report: Path) -> dict:

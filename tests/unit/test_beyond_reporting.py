@@ -9,7 +9,7 @@ import pandas as pd
 from markersurv.config.settings import AnalysisSettings, with_defaults
 from markersurv.reporting.methods import methods_paragraphs
 from markersurv.reporting.predictive import COLUMNS, predictive_frame, predictive_section
-from markersurv.reporting.remark import ITEMS
+from markersurv.reporting.remark import ITEMS, remark_html
 
 MARKERS = [{"id": "m1", "label": "Marker one"}, {"id": "m2", "label": "Marker two"}]
 ENDPOINTS = [{"id": "os", "label": "Overall survival"}, {"id": "pfs", "label": "PFS"}]
@@ -100,5 +100,8 @@ def test_no_treatment_means_no_predictive_section():
 
 def test_remark_points_to_the_predictive_and_delayed_entry_parts():
     how = {item: text for item, _, _, text in ITEMS}
-    assert "predictive.tsv" in how[15]
     assert "delayed entry" in how[10]
+    assert "predictive.tsv" in remark_html(["M"], predictive=True)
+    # Without a declared treatment the checklist names no predictive analysis.
+    page = remark_html(["M"])
+    assert "predictive" not in page and "interaction" not in page

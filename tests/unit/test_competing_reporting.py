@@ -7,7 +7,7 @@ import pandas as pd
 from markersurv.config.settings import AnalysisSettings, with_defaults
 from markersurv.reporting.competing import competing_frame, competing_section
 from markersurv.reporting.methods import methods_paragraphs
-from markersurv.reporting.remark import ITEMS
+from markersurv.reporting.remark import remark_html
 
 
 def paragraphs(endpoints: list[dict]) -> dict[str, str]:
@@ -40,8 +40,9 @@ def test_without_a_competing_event_there_is_no_such_paragraph():
 
 
 def test_remark_item_15_points_to_the_competing_risks_tables():
-    (how,) = [how for item, _, _, how in ITEMS if item == 15]
-    assert "cuminc.tsv, competing.tsv" in how and "Gray's test" in how
+    page = remark_html(["M"], competing=True)
+    assert "cuminc.tsv, competing.tsv" in page and "Gray&#x27;s test" in page
+    assert "competing.tsv" not in remark_html(["M"])
 
 
 def competing_table() -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """The report's narrative page: REMARK checklist, methods, flow, Table 1, results, cautions.
 
-One self-contained HTML page with anchors (the checklist links to its sections). Every string
-that comes from data or config is escaped.
+One self-contained HTML page with anchors (the checklist links to its sections); its tables
+sort and filter in the page (:mod:`markersurv.reporting.table_view`). Every string that comes
+from data or config is escaped.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pandas as pd
 
 from markersurv.config.settings import with_defaults
 from markersurv.config.study import Study
+from markersurv.reporting import table_view
 from markersurv.reporting.cautions import cautions
 from markersurv.reporting.competing import competing_section
 from markersurv.reporting.marker_subsets import clinical_in_both
@@ -20,12 +22,15 @@ from markersurv.reporting.methods import methods_html, methods_paragraphs
 from markersurv.reporting.predictive import predictive_section
 from markersurv.reporting.remark import remark_html
 
-STYLE = """
+STYLE = (
+    """
 body{font-family:system-ui,sans-serif;max-width:70em;margin:1em auto;color:#222}
 table{border-collapse:collapse;margin:.5em 0;font-size:.9em}
 td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}
 th{background:#f3f3f3}.synthetic{background:#fff3cd;padding:.5em;border:1px solid #e0c36c}
 """
+    + table_view.STYLE
+)
 
 
 def frame_html(frame: pd.DataFrame, float_digits: int = 3) -> str:
@@ -39,7 +44,7 @@ def frame_html(frame: pd.DataFrame, float_digits: int = 3) -> str:
         "<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>"
         for row in frame.itertuples(index=False)
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
+    return f'<table class="view"><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>'
 
 
 def count(n: int, below: int | None) -> str:
@@ -193,7 +198,11 @@ def narrative_html(
         )
     parts += [
         '<h2 id="remark">REMARK checklist</h2>',
-        remark_html(labels),
+        remark_html(
+            labels,
+            competing=any(e.competing for e in study.endpoints),
+            predictive=settings.treatment is not None,
+        ),
         '<h2 id="methods">Methods</h2>',
         methods_html(paragraphs),
         '<h2 id="flow">Patient flow</h2>',
@@ -260,6 +269,7 @@ def narrative_html(
         "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>"
         if notes
         else "<p>None.</p>",
+        table_view.SCRIPT,
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"

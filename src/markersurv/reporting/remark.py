@@ -90,12 +90,7 @@ ITEMS = [
         15,
         "Univariable marker-outcome analyses, Kaplan-Meier",
         "results",
-        "Continuous and dichotomized Cox models, Kaplan-Meier figures and km.tsv; where an "
-        "endpoint declares a competing event, cumulative incidence figures with Gray's test "
-        "and cause-specific and Fine-Gray models (cuminc.tsv, competing.tsv); where a "
-        "treatment is declared, the treatment hazard ratio within marker groups and the "
-        "marker x treatment interaction, reported as predictive (predictive.tsv, predictive "
-        "forest figures).",
+        "Continuous and dichotomized Cox models, Kaplan-Meier figures and km.tsv.",
     ),
     (
         16,
@@ -127,11 +122,30 @@ ITEMS = [
 ]
 
 
-def remark_html(marker_labels: list[str]) -> str:
-    """The checklist; the association of the first two markers is named where there are two."""
+# What item 15 adds where an endpoint declares a competing event, and where a treatment is
+# declared.
+COMPETING_ANSWER = (
+    " Cumulative incidence figures with Gray's test, cause-specific and Fine-Gray models "
+    "(cuminc.tsv, competing.tsv)."
+)
+PREDICTIVE_ANSWER = (
+    " The treatment hazard ratio within marker groups and the marker x treatment "
+    "interaction, reported as predictive (predictive.tsv, predictive forest figures)."
+)
+
+
+def remark_html(
+    marker_labels: list[str], *, competing: bool = False, predictive: bool = False
+) -> str:
+    """The checklist; the association of the first two markers is named where there are two,
+    competing risks and predictive analyses where the config declares them."""
     pair = len(marker_labels) >= 2
     rows = []
     for item, text, anchor, how in ITEMS:
+        if item == 15:
+            how += (COMPETING_ANSWER if competing else "") + (
+                PREDICTIVE_ANSWER if predictive else ""
+            )
         if anchor == "association":
             # The association section exists only where two markers are configured.
             how = f"{marker_labels[0]} vs {marker_labels[1]} association; {how}" if pair else how
