@@ -22,12 +22,8 @@ from markersurv.errors import ConfigError
 from markersurv.simulate import export as ex
 from markersurv.simulate import from_truth as simulate
 from markersurv.simulate.cohort import IL6_PG_PER_UNIT
-from markersurv.simulate.core import (
-    PSTAT3_SCALES,
-    CohortDesign,
-    simulate_patients,
-    simulate_replicate,
-)
+from markersurv.simulate.core import CohortDesign, simulate_patients, simulate_replicate
+from markersurv.simulate.pstat3_scales import PSTAT3_SCALES
 from markersurv.simulate.spec import DEFAULT_BELOW_LOD_TOKENS, DEFAULT_MISSING_TOKENS
 
 TRUTH = "resources/demo/truth.yaml"

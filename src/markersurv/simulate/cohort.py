@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from markersurv.simulate import export as ex
-from markersurv.simulate.core import PSTAT3_SCALES, pstat3_on_scale
+from markersurv.simulate.pstat3_scales import PSTAT3_SCALES, pstat3_on_scale
 from markersurv.simulate.spec import DEFAULT_DELIMITER, cohort_spec, table_format
 from markersurv.simulate.treatment import TreatmentEffect
 from markersurv.simulate.truth import CohortTruth
@@ -65,6 +65,10 @@ def _canonical_cells(truth: CohortTruth, clean: pd.DataFrame, rng, decimal_mark)
     cells["pstat3"] = [float(v) for v in clean["pstat3"]]
     if "treatment" in clean.columns:
         cells["treatment"] = list(clean["treatment"].astype(str))
+    if "entry" in clean.columns:
+        cells["entry"] = ex.durations(
+            clean["entry"].to_numpy(), export["time"]["unit"], export["time"]["decimals"]
+        )
     if "time" in export:
         for endpoint in ("os", "pfs"):
             cells[f"{endpoint}_time"] = ex.durations(
@@ -89,7 +93,7 @@ def _decimals(export: Mapping, scale: str) -> dict[str, int]:
         "pstat3": PSTAT3_SCALES[scale].get("decimals", 0),
     }
     if "time" in export:
-        places.update(os_time=export["time"]["decimals"], pfs_time=export["time"]["decimals"])
+        places.update({f: export["time"]["decimals"] for f in ("os_time", "pfs_time", "entry")})
     return places
 
 
@@ -222,6 +226,17 @@ def _notes(truth: CohortTruth, command: str) -> list[list[str]]:
         ["seed", str(design.seed)],
         ["true log hazard ratios", ", ".join(f"{k} {v:g}" for k, v in design.log_hr.items())],
         *_treatment_notes(design.treatment),
+        *(
+            [
+                [
+                    "delayed entry",
+                    f"uniform on 0-{design.truncation.entry_max_months:g} months "
+                    "after diagnosis; only patients seen at entry are exported",
+                ]
+            ]
+            if design.truncation
+            else []
+        ),
         [],
         ["column", "field"],
     ]

@@ -22,7 +22,8 @@ maximum, as with staggered accrual and a common data cut-off) and a loss to foll
 (exponential, uniform or none).
 
 A cohort may also have a randomized two-arm treatment with a marker x treatment interaction
-(:class:`~markersurv.simulate.treatment.TreatmentEffect`, which states its model).
+(:class:`~markersurv.simulate.treatment.TreatmentEffect`, which states its model), and
+delayed entry (:class:`~markersurv.simulate.truncation.Truncation`).
 """
 
 from __future__ import annotations
@@ -33,34 +34,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
 
+from markersurv.simulate.pstat3_scales import PSTAT3_SCALES, pstat3_on_scale
 from markersurv.simulate.treatment import TreatmentEffect
+from markersurv.simulate.truncation import Truncation
 
 MARKER_TERMS = ("il6", "pstat3")
 COVARIATE_TERMS = ("age", "male", "late_stage")
 TERMS = MARKER_TERMS + COVARIATE_TERMS
 REFERENCE_AGE = 60.0
 STAGES = ("I", "II", "III", "IV")
-
-# How pSTAT3 is drawn on each scoring system of resources/vocab/marker_scales.yaml: a latent
-# standard normal is mapped monotonically onto the scale, continuous scales by a clipped
-# and rounded affine map, ordinal scales by normal quantiles of the stated probabilities.
-PSTAT3_SCALES: dict[str, dict[str, Any]] = {
-    "h_score": {"mean": 120.0, "sd": 70.0, "low": 0.0, "high": 300.0, "decimals": 0},
-    "percent_positive": {"mean": 40.0, "sd": 28.0, "low": 0.0, "high": 100.0, "decimals": 0},
-    "rppa_log2": {"mean": 0.0, "sd": 0.6, "low": -np.inf, "high": np.inf, "decimals": 4},
-    "intensity": {"values": (0, 1, 2, 3), "probs": (0.2, 0.3, 0.3, 0.2)},
-    "intensity_x_proportion": {
-        "values": (0, 1, 2, 3, 4, 6, 8, 9, 12),
-        "probs": (0.08, 0.07, 0.12, 0.13, 0.15, 0.17, 0.13, 0.08, 0.07),
-    },
-    "allred": {
-        "values": (0, 2, 3, 4, 5, 6, 7, 8),
-        "probs": (0.1, 0.06, 0.1, 0.14, 0.17, 0.17, 0.14, 0.12),
-    },
-    "binary": {"values": (0, 1), "probs": (0.5, 0.5)},
-}
 
 
 def _from_mapping(cls, value, what: str):
@@ -200,22 +183,6 @@ def _standardize(x: np.ndarray, name: str) -> np.ndarray:
     if not sd > 0:
         raise ValueError(f"{name} is constant in the simulated sample; cannot standardize")
     return (x - x.mean()) / sd
-
-
-def pstat3_on_scale(latent: np.ndarray, scale: str) -> np.ndarray:
-    """Map a latent standard normal monotonically onto a pSTAT3 scoring system.
-
-    >>> pstat3_on_scale(np.array([-10.0, 0.0, 10.0]), "h_score").tolist()
-    [0.0, 120.0, 300.0]
-    >>> pstat3_on_scale(np.array([-3.0, 0.0, 3.0]), "intensity").tolist()
-    [0.0, 1.0, 3.0]
-    """
-    model = PSTAT3_SCALES[scale]
-    if "values" in model:
-        cuts = ndtri(np.cumsum(model["probs"])[:-1])
-        return np.asarray(model["values"], dtype=float)[np.searchsorted(cuts, latent)]
-    value = np.clip(model["mean"] + model["sd"] * latent, model["low"], model["high"])
-    return np.round(value, model["decimals"])
 
 
 def _weibull_times(rng, lp, shape, median):
@@ -366,11 +333,15 @@ class CohortDesign:
     population: Population = field(default_factory=Population)
     id_prefix: str = "SIM-"
     treatment: TreatmentEffect | None = None
+    truncation: Truncation | None = None  # delayed entry: only patients seen at entry
 
     def __post_init__(self):
         _log_hr_vector(self.log_hr)
         if self.treatment is not None:
             object.__setattr__(self, "treatment", _treatment(self.treatment))
+        if self.truncation is not None:
+            cut = _from_mapping(Truncation, self.truncation, "truncation")
+            object.__setattr__(self, "truncation", cut)
         object.__setattr__(self, "baseline", _from_mapping(Baseline, self.baseline, "baseline"))
         object.__setattr__(self, "censoring", _from_mapping(Censoring, self.censoring, "censoring"))
         object.__setattr__(
@@ -380,19 +351,22 @@ class CohortDesign:
     def simulate(
         self, rng: np.random.Generator | None = None, *, n: int | None = None, latent=False
     ) -> pd.DataFrame:
-        """The cohort drawn with ``rng`` (default ``numpy.random.default_rng(seed)``)."""
-        return simulate_patients(
+        """The cohort drawn with ``rng`` (default ``numpy.random.default_rng(seed)``); with
+        a truncation, the patients seen at their entry, with an ``entry`` column (months)."""
+        rng = np.random.default_rng(self.seed) if rng is None else rng
+        table = simulate_patients(
             self.n if n is None else n,
             cancer_type=self.cancer_type,
             log_hr=self.log_hr,
             baseline=self.baseline,
             censoring=self.censoring,
-            rng=np.random.default_rng(self.seed) if rng is None else rng,
+            rng=rng,
             population=self.population,
             id_prefix=self.id_prefix,
             latent=latent,
             treatment=self.treatment,
         )
+        return table if self.truncation is None else self.truncation.apply(table, rng)
 
 
 def simulate_replicate(

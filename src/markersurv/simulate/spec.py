@@ -95,6 +95,8 @@ def cohort_spec(truth: CohortTruth, command: str, data_dir: str) -> dict[str, An
         }
     if "treatment" in table_of:
         spec["treatment"] = source("treatment")
+    if "entry" in table_of:
+        spec["entry"] = source("entry", unit=export["time"]["unit"])
     il6 = export["il6"]
     il6_spec = source("il6", unit=il6["unit"], lod=il6["lod"])
     if il6["below_lod"] not in ("<", *DEFAULT_BELOW_LOD_TOKENS):

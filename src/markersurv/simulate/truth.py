@@ -25,14 +25,15 @@ FIELDS: tuple[str, ...] = (
     "il6",
     "pstat3",
     "treatment",
+    "entry",
 )
 FIELDS += DURATION_FIELDS + DATE_FIELDS
 
 COHORT_KEYS = frozenset(
     "description cancer_type n seed log_hr baseline censoring population export planted "
-    "treatment".split()
+    "treatment truncation".split()
 )
-OPTIONAL_COHORT_KEYS = {"planted", "treatment"}
+OPTIONAL_COHORT_KEYS = {"planted", "treatment", "truncation"}
 EXPORT_KEYS = frozenset(
     "dir id tables columns cancer_type sex stage il6 time dates events missing".split()
 )
@@ -113,6 +114,17 @@ def parse_cohort(cohort_id: str, entry: Mapping[str, Any], source: str) -> Cohor
                 where,
             )
         )
+    if ("entry" in fields_written) != ("truncation" in entry) or (
+        "entry" in fields_written and "time" not in export
+    ):
+        problems.append(
+            Problem(
+                "delayed entry is exported exactly when the cohort states a truncation, as a "
+                "duration: give `truncation` (entry_max_months), a table field `entry` and "
+                "`time` durations, or neither",
+                where,
+            )
+        )
     n = entry["n"]
     rows = [planted.get("duplicate_row", 1), *planted.get("death_before_diagnosis", [])]
     if not all(1 <= k <= n for k in rows):
@@ -138,6 +150,7 @@ def parse_cohort(cohort_id: str, entry: Mapping[str, Any], source: str) -> Cohor
             population=entry["population"],
             id_prefix=export["id"]["prefix"],
             treatment=entry.get("treatment"),
+            truncation=entry.get("truncation"),
         )
     except (ValueError, TypeError, KeyError) as error:
         raise ConfigError.at(str(error), cohort=cohort_id, file=source) from error
