@@ -60,80 +60,107 @@ class Concordance:
         return cls(nan, nan, nan, nan, nan, nan, nan)
 
 
-@numba.njit(cache=True, nogil=True)
-def _count_before(keys, weights, n_keys, less, equal, wless, wequal):
-    """Fill the four ``*_before`` counts of :func:`_smaller_and_equal` in one pass.
+@numba.njit(cache=True, nogil=True, inline="always")
+def _run_end(i, s, tt, d, key, with_key):
+    """The end (exclusive) of the run of rows equal to row i in stratum, time, event (and
+    key)."""
+    j = i + 1
+    while (
+        j < s.size
+        and s[j] == s[i]
+        and tt[j] == tt[i]
+        and d[j] == d[i]
+        and (not with_key or key[j] == key[i])
+    ):
+        j += 1
+    return j
 
-    Two Fenwick trees over the keys (counts and weights) answer "how many earlier elements
-    have a smaller key" in O(log n); per-key tallies give the equal ones.
+
+# One pass with the run bookkeeping of both roles: over the complexity limit by nature.
+@numba.njit(cache=True, nogil=True)
+def _pair_counts(s, tt, d, key, n_keys, influence):  # noqa: C901
+    """Pair counts and each row's concordant, discordant and tied-score pairs.
+
+    Rows are in R's processing order (stratum, descending time, censored before events,
+    ascending score); ``key`` ranks (stratum, score), so strata are disjoint key ranges.
+    Role 1, a row with an event: against every row processed before its group of tied
+    events in its stratum. Role 2, the longer survivor: against every later event of its
+    stratum except those tied with its own group. Fenwick trees over the keys count the
+    earlier rows (and events) with a smaller key; per-key tallies the equal ones; later =
+    all minus earlier. Fills ``influence[:, 0..2]`` (concordant, discordant, tied score over
+    both roles) and returns the totals of role 1 with the tied-time pair counts.
     """
+    n = s.size
+    per_key = np.zeros(n_keys)
+    for i in range(n):
+        if d[i]:
+            per_key[key[i]] += 1.0
+    below = np.empty(n_keys)  # events with a smaller key, anywhere
+    total = 0.0
+    for k in range(n_keys):
+        below[k] = total
+        total += per_key[k]
     tree = np.zeros(n_keys + 1, dtype=np.int64)
     wtree = np.zeros(n_keys + 1)
     tally = np.zeros(n_keys, dtype=np.int64)
     wtally = np.zeros(n_keys)
-    for i in range(keys.size):
-        key = keys[i]
-        count, weight = 0, 0.0
-        j = key  # the prefix of keys 0 .. key - 1 (tree positions are 1-based)
+    concordant = discordant = tied_risk = tied_pairs = tied_xy = 0.0
+    events_seen = 0.0  # events at rows before i
+    stratum_start = stratum_end = group_start = group_end = tie_start = tie_end = 0
+    events_to_stratum_end = 0.0
+    for i in range(n):
+        if i == stratum_end:
+            stratum_start, stratum_end = i, i + 1
+            while stratum_end < n and s[stratum_end] == s[i]:
+                stratum_end += 1
+            events_to_stratum_end = events_seen
+            for j in range(i, stratum_end):
+                events_to_stratum_end += d[j]
+        if i == group_end:
+            group_start, group_end = i, _run_end(i, s, tt, d, key, False)
+            if d[i]:
+                size = group_end - group_start
+                tied_pairs += size * (size - 1) / 2.0
+        if i == tie_end:
+            tie_start, tie_end = i, _run_end(i, s, tt, d, key, True)
+            if d[i]:
+                size = tie_end - tie_start
+                tied_xy += size * (size - 1) / 2.0
+        k = key[i]
+        less, wless = 0, 0.0
+        j = k  # the prefix of keys 0 .. k - 1 (tree positions are 1-based)
         while j > 0:
-            count += tree[j]
-            weight += wtree[j]
+            less += tree[j]
+            wless += wtree[j]
             j -= j & -j
-        less[i], wless[i] = count, weight
-        equal[i], wequal[i] = tally[key], wtally[key]
-        tally[key] += 1
-        wtally[key] += weights[i]
-        j = key + 1
+        equal, wequal = tally[k], wtally[k]
+        tally[k] += 1
+        wtally[k] += d[i]
+        j = k + 1
         while j <= n_keys:
             tree[j] += 1
-            wtree[j] += weights[i]
+            wtree[j] += d[i]
             j += j & -j
-
-
-def _smaller_and_equal(
-    keys: np.ndarray, weights: np.ndarray, n_keys: int
-) -> dict[str, np.ndarray]:
-    """Counts of smaller and of equal keys among earlier elements, and weighted among all.
-
-    Parameters
-    ----------
-    keys : numpy.ndarray
-        Integer keys in ``0 .. n_keys - 1`` (int64), length n.
-    weights : numpy.ndarray
-        A weight per element.
-
-    Returns
-    -------
-    dict of numpy.ndarray
-        For element i: ``less_before`` and ``equal_before``, the number of j < i whose key is
-        smaller than or equal to key i; ``wless_before`` and ``wequal_before``, the same
-        weighted; ``wless_all`` and ``wequal_all``, the weight of all j != i with a smaller or
-        equal key.
-    n_keys : int
-        The number of possible keys.
-    """
-    n = keys.size
-    w = np.asarray(weights, dtype=float)
-    out = {
-        "less_before": np.empty(n, dtype=np.int64),
-        "equal_before": np.empty(n, dtype=np.int64),
-        "wless_before": np.empty(n),
-        "wequal_before": np.empty(n),
-    }
-    _count_before(
-        keys,
-        w,
-        n_keys,
-        out["less_before"],
-        out["equal_before"],
-        out["wless_before"],
-        out["wequal_before"],
-    )
-    per_key = np.bincount(keys, weights=w, minlength=n_keys)
-    below = np.cumsum(per_key) - per_key
-    out["wless_all"] = below[keys]
-    out["wequal_all"] = per_key[keys] - w
-    return out
+        in_group, in_tie = i - group_start, i - tie_start
+        conc_1 = disc_1 = tied_1 = 0.0
+        tied_after = higher_after = 0.0
+        if d[i]:
+            conc_1 = less - stratum_start - (in_group - in_tie)
+            disc_1 = i - less - equal
+            tied_1 = equal - in_tie
+            tied_after = tie_end - i - 1
+            higher_after = group_end - i - 1 - tied_after
+        events_seen += d[i]
+        less_later = below[k] - wless
+        equal_later = per_key[k] - d[i] - wequal
+        events_later_in_stratum = events_to_stratum_end - events_seen
+        influence[i, 0] = conc_1 + events_later_in_stratum - less_later - equal_later - higher_after
+        influence[i, 1] = disc_1 + less_later
+        influence[i, 2] = tied_1 + equal_later - tied_after
+        concordant += conc_1
+        discordant += disc_1
+        tied_risk += tied_1
+    return concordant, discordant, tied_risk, tied_pairs, tied_xy
 
 
 def _changes(*columns: np.ndarray) -> np.ndarray:
@@ -150,15 +177,6 @@ def _changes(*columns: np.ndarray) -> np.ndarray:
 def _dense_ranks(*sorted_columns: np.ndarray) -> np.ndarray:
     """0, 1, 2, ... along rows sorted by the columns: the rank of each row's distinct value."""
     return np.cumsum(_changes(*sorted_columns)) - 1
-
-
-def _runs(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Position within its run of equal consecutive rows, run length, and run start."""
-    change = _changes(*columns)
-    starts = np.flatnonzero(change)
-    run = np.cumsum(change) - 1
-    length = np.diff(np.append(starts, change.size))[run]
-    return np.arange(change.size) - starts[run], length, starts[run]
 
 
 def concordance_index(time, event, risk_score, strata=None, timefix: bool = True) -> Concordance:
@@ -233,44 +251,16 @@ def concordance_index(time, event, risk_score, strata=None, timefix: bool = True
     else:
         key = v
     n_keys = int(key.max()) + 1 if n else 0
-    pos = np.arange(n)
-    _, stratum_size, stratum_start = _runs(s)
-    in_group, group_size, _ = _runs(s, tt, d)
-    tied_in_group, tie_size, _ = _runs(s, tt, d, v)
-
-    # Role 1, the patient with the event: against everybody processed before its group of
-    # tied events (longer follow-up, or censored at its time), within its stratum.
-    # Role 2, the longer survivor: against every later-processed event of its stratum, except
-    # events tied with its own. Later = all minus earlier, so one count serves both roles.
-    counts = _smaller_and_equal(key, d, n_keys)
-    less, equal = counts["less_before"], counts["equal_before"]
-    conc_1 = np.where(d, less - stratum_start - (in_group - tied_in_group), 0.0)
-    disc_1 = np.where(d, pos - less - equal, 0.0)
-    tied_1 = np.where(d, equal - tied_in_group, 0.0)
-
-    less_r = counts["wless_all"] - counts["wless_before"]
-    equal_r = counts["wequal_all"] - counts["wequal_before"]
-    events_from = np.append(np.cumsum(d[::-1])[::-1], 0)
-    events_after = events_from[1:]
-    events_later_strata = events_from[stratum_start + stratum_size]
-    tied_after = np.where(d, tie_size - 1 - tied_in_group, 0)
-    higher_after = np.where(d, group_size - 1 - in_group, 0) - tied_after
-    conc_2 = events_after - less_r - equal_r - events_later_strata - higher_after
-    disc_2 = less_r
-    tied_2 = equal_r - tied_after
-
-    concordant, discordant, tied_risk = conc_1.sum(), disc_1.sum(), tied_1.sum()
-    group_start = d & (in_group == 0)
-    tied_pairs = (group_size[group_start] * (group_size[group_start] - 1) / 2).sum()
-    run_start = d & (tied_in_group == 0)
-    tied_xy = (tie_size[run_start] * (tie_size[run_start] - 1) / 2).sum()
-
+    influence = np.empty((n, 3))
+    concordant, discordant, tied_risk, tied_pairs, tied_xy = _pair_counts(
+        s, tt, d, key, n_keys, influence
+    )
     npair = concordant + discordant + tied_risk
     if npair == 0:
         nan = float("nan")
         return Concordance(nan, 0.0, 0.0, 0.0, float(tied_pairs - tied_xy), float(tied_xy), nan)
     somers_d = (concordant - discordant) / npair
-    inf_c, inf_d, inf_t = conc_1 + conc_2, disc_1 + disc_2, tied_1 + tied_2
+    inf_c, inf_d, inf_t = influence.T
     dfbeta = (inf_c - inf_d) / npair - somers_d / npair * (inf_c + inf_d + inf_t)
     return Concordance(
         c=float((somers_d + 1) / 2),
