@@ -20,6 +20,7 @@ from markersurv.simulate import export as ex
 from markersurv.simulate.pstat3_scales import PSTAT3_SCALES, pstat3_on_scale
 from markersurv.simulate.spec import DEFAULT_DELIMITER, cohort_spec, table_format
 from markersurv.simulate.treatment import TreatmentEffect
+from markersurv.simulate.truncation import Truncation
 from markersurv.simulate.truth import CohortTruth
 
 # Concentration of 1 unit in pg/mL, as in resources/vocab/marker_scales.yaml.
@@ -226,17 +227,7 @@ def _notes(truth: CohortTruth, command: str) -> list[list[str]]:
         ["seed", str(design.seed)],
         ["true log hazard ratios", ", ".join(f"{k} {v:g}" for k, v in design.log_hr.items())],
         *_treatment_notes(design.treatment),
-        *(
-            [
-                [
-                    "delayed entry",
-                    f"uniform on 0-{design.truncation.entry_max_months:g} months "
-                    "after diagnosis; only patients seen at entry are exported",
-                ]
-            ]
-            if design.truncation
-            else []
-        ),
+        *_truncation_notes(design.truncation),
         [],
         ["column", "field"],
     ]
@@ -251,4 +242,16 @@ def _treatment_notes(treatment: TreatmentEffect | None) -> list[list[str]]:
         ["treatment arms", f"{treatment.levels[0]} (reference), {treatment.levels[1]}"],
         ["true treatment log hazard ratio at the marker means", f"{treatment.log_hr:g}"],
         ["true marker x treatment log hazard ratios per SD", interaction],
+    ]
+
+
+def _truncation_notes(truncation: Truncation | None) -> list[list[str]]:
+    if truncation is None:
+        return []
+    return [
+        [
+            "delayed entry",
+            f"uniform on 0-{truncation.entry_max_months:g} months after diagnosis; only "
+            "patients seen at entry are exported",
+        ]
     ]
