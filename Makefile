@@ -33,7 +33,7 @@ TCGA_CONFIG = --configfile config/tcga.yaml --config 'data_dirs={"tcga": "$(absp
 tcga: $(STAMP)
 	snakemake --cores $(CORES) $(SNAKEMAKE_OUTPUT) $(TCGA_CONFIG) || $(FAILED)
 	snakemake --cores $(CORES) $(SNAKEMAKE_OUTPUT) $(TCGA_CONFIG) --report results/tcga/report.html
-	python -m markersurv.reporting.findings results/tcga > docs/findings.md
+	python -m markersurv.reporting.findings results/tcga config/tcga.yaml > docs/findings.md
 
 test: $(STAMP)
 	pytest
