@@ -4,6 +4,8 @@ and in the config's words."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from markersurv.config.settings import AnalysisSettings, with_defaults
@@ -101,7 +103,10 @@ def test_no_treatment_means_no_predictive_section():
 def test_remark_points_to_the_predictive_and_delayed_entry_parts():
     how = {item: text for item, _, _, text in ITEMS}
     assert "delayed entry" in how[10]
-    assert "predictive.tsv" in remark_html(["M"], predictive=True)
+    declared = remark_html(["M"], predictive=True)
+    assert "predictive.tsv" in declared
+    # item 3 (treatments received) points to the declared treatment's analysis
+    assert re.search(r'<tr><td>3</td><td>[^<]*</td><td><a href="#predictive">', declared)
     # Without a declared treatment the checklist names no predictive analysis.
     page = remark_html(["M"])
     assert "predictive" not in page and "interaction" not in page

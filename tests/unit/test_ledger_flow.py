@@ -24,7 +24,12 @@ def every_reason_cohort(tmp_path, cohort="c1"):
                 "path": "assay.csv",
                 "id_column": "sample",
                 "id_normalizer": {
-                    "sample_type": {"start": 4, "end": 5, "keep": [1, 9]},
+                    "sample_type": {
+                        "start": 4,
+                        "end": 5,
+                        "keep": [1, 9],
+                        "labels": {"01": "Primary tumour", 11: "Normal tissue"},
+                    },
                     "extract": "^(P\\d+)",
                     "replicates": "mean",
                 },
@@ -156,6 +161,19 @@ def test_flow_is_json_and_names_only_reasons_used(tmp_path):
         "replicate_merged": 1,
         "sample_type_excluded": 1,
     }
+
+
+def test_flow_counts_the_samples_of_each_sample_type(tmp_path):
+    flow = every_reason_cohort(tmp_path).flow
+    # P1, P2 (twice), P9 and P6 are tumour samples (01), P2-11A a normal one; the blank row
+    # and the id without a patient are dropped before their sample type is read
+    assert flow["tables"]["assay"]["sample_types"] == {
+        "keep": [1, 9],
+        "kept": {"01": 5},
+        "excluded": {"11": 1},
+        "labels": {"01": "Primary tumour", "11": "Normal tissue"},
+    }
+    assert "sample_types" not in flow["tables"]["clinical"]
 
 
 def test_detail_and_patient_of_exclusions(tmp_path):

@@ -73,6 +73,37 @@ def page_of(config, table_one=None, conversions=None, settings_config=None) -> s
     )
 
 
+def test_the_flow_says_which_sample_types_were_used():
+    sampled = flow(cohort="tcga")
+    sampled["cohorts"][0]["tables"]["rppa"] = {
+        "records": 9,
+        "included": 6,
+        "excluded": {"sample_type_excluded": 3},
+        "sample_types": {
+            "keep": [1, 9],
+            "kept": {"01": 5, "06": 1},
+            "excluded": {"11": 3},
+            "labels": {"01": "Primary solid tumour", "11": "Solid tissue normal"},
+        },
+    }
+    settings = AnalysisSettings.from_config(CONFIG)
+    page = narrative_html(CONFIG, settings, sampled, pd.DataFrame(), pd.DataFrame(), {}, {})
+    section = page[page.index('id="sample-types"') : page.index('id="table-one"')]
+    assert "tcga kept sample-type codes 01-09" in section
+    rows = re.findall(r"<tr><td>tcga</td><td>rppa</td>(.*?)</tr>", section)
+    assert rows == [
+        "<td>01</td><td>Primary solid tumour</td><td>5</td><td>yes</td>",
+        "<td>06</td><td>-</td><td>1</td><td>yes</td>",
+        "<td>11</td><td>Solid tissue normal</td><td>3</td><td>no</td>",
+    ]
+    item_4 = re.search(r"<tr><td>4</td>.*?</tr>", page).group(0)
+    assert 'href="#sample-types"' in item_4
+    # a run whose ids carry no sample type has no such section and leaves item 4 to authors
+    plain = page_of(CONFIG)
+    assert 'id="sample-types"' not in plain
+    assert "supplied by authors" in re.search(r"<tr><td>4</td>.*?</tr>", plain).group(0)
+
+
 def test_strings_from_data_are_escaped():
     page = page_of(CONFIG, table_one=pd.DataFrame({"x": ["<img src=x onerror=alert(1)>"]}))
     assert "<script>x</script>" not in page

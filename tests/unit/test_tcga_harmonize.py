@@ -156,6 +156,21 @@ def test_duplicate_tumour_aliquots_averaged(tcga, tcga_dir):
     assert set(merged["table"]) == {"rppa"}
 
 
+def test_flow_counts_rppa_samples_by_sample_type_with_their_names(tcga, tcga_dir):
+    _, result = tcga
+    types = result.flow["tables"]["rppa"]["sample_types"]
+    barcodes = pd.Series(
+        [b for f in sorted((tcga_dir / "rppa").glob("*.rppa.txt")) for b in header(f)[1:]]
+    )
+    by_code = barcodes.str[13:15].value_counts()
+    kept = by_code[by_code.index.astype(int) <= 9]
+    assert types["kept"] == {code: int(n) for code, n in kept.sort_index().items()}
+    assert sum(types["excluded"].values()) == len(barcodes) - kept.sum()
+    assert types["keep"] == [1, 9]
+    assert types["labels"]["01"] == "Primary solid tumour"
+    assert types["labels"]["06"] == "Metastatic"
+
+
 def header(path) -> list[str]:
     with open(path, encoding="ascii") as handle:
         return handle.readline().rstrip("\n").split("\t")

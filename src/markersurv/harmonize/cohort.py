@@ -119,9 +119,10 @@ class CohortHarmonizer:
         tables = {name: self.read(name) for name in spec.tables}
         # Columns are checked before any is used, so a misspelt id column is a located error.
         check_columns(spec, {n: source_columns(t) for n, t in tables.items()}, refs)
-        tables = {
-            name: drop_unusable(spec, self.ledger, name, frame) for name, frame in tables.items()
-        }
+        for name, frame in tables.items():
+            tables[name], sample_types = drop_unusable(spec, self.ledger, name, frame)
+            if sample_types is not None:
+                self.counts[name]["sample_types"] = sample_types
         tables = {
             name: mapped_columns_only(
                 spec, name, frame, {r.column for r in refs if r.table == name}

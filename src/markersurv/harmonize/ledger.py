@@ -114,6 +114,8 @@ def build_flow(
             "included": info["records"] - len(excluded),
             "excluded": count_by(excluded["reason"]),
         }
+        if "sample_types" in info:
+            tables[name]["sample_types"] = info["sample_types"]
     primary = next(iter(records_per_table))
     primary_excluded = exclusions[exclusions["table"] == primary]
     by_type = {}

@@ -51,8 +51,12 @@ def blank_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     return blank
 
 
-def drop_unusable(spec: CohortSpec, ledger: Ledger, name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Blank rows, blank ids and excluded sample types go to the ledger."""
+def drop_unusable(
+    spec: CohortSpec, ledger: Ledger, name: str, frame: pd.DataFrame
+) -> tuple[pd.DataFrame, dict | None]:
+    """Blank rows, blank ids and excluded sample types go to the ledger; returns the rows
+    kept and, where the id normalizer reads a sample type, the samples kept and excluded by
+    type (:func:`sample_type_counts`)."""
     blank = blank_rows(frame, source_columns(frame))
     ledger.exclude(name, frame[blank], "blank_row", "row holds no values")
     frame = frame[~blank]
@@ -69,19 +73,41 @@ def drop_unusable(spec: CohortSpec, ledger: Ledger, name: str, frame: pd.DataFra
     )
     ledger.exclude(name, frame[missing], "missing_id", detail)
     frame, codes = frame[~missing], None if codes is None else codes[~missing]
-    if codes is not None:
-        low, high = options["id_normalizer"]["sample_type"]["keep"]
-        keep = codes.between(low, high).to_numpy()
-        dropped = frame[~keep]
-        detail = [
-            f"sample type {c:02.0f} outside {low:02d}-{high:02d}"
-            if np.isfinite(c)
-            else "sample type code unreadable"
-            for c in codes[~keep]
-        ]
-        ledger.exclude(name, dropped, "sample_type_excluded", detail)
-        frame = frame[keep]
-    return frame
+    if codes is None:
+        return frame, None
+    sample_type = options["id_normalizer"]["sample_type"]
+    low, high = sample_type["keep"]
+    keep = codes.between(low, high).to_numpy()
+    detail = [
+        f"sample type {c:02.0f} outside {low:02d}-{high:02d}"
+        if np.isfinite(c)
+        else "sample type code unreadable"
+        for c in codes[~keep]
+    ]
+    ledger.exclude(name, frame[~keep], "sample_type_excluded", detail)
+    return frame[keep], sample_type_counts(codes, keep, sample_type)
+
+
+def sample_type_counts(codes: pd.Series, keep: np.ndarray, sample_type: dict) -> dict:
+    """The samples (rows) of one table by sample-type code, kept and excluded, with the
+    labels the spec gives the codes (a code without one is shown as its number).
+
+    >>> counts = sample_type_counts(pd.Series([1.0, 1.0, 11.0, np.nan]),
+    ...     np.array([True, True, False, False]),
+    ...     {"keep": [1, 9], "labels": {"01": "Primary tumour"}})
+    >>> counts["kept"], counts["excluded"]
+    ({'01': 2}, {'11': 1, 'unreadable': 1})
+    >>> counts["labels"]
+    {'01': 'Primary tumour'}
+    """
+    text = codes.map(lambda c: f"{c:02.0f}" if np.isfinite(c) else "unreadable")
+    labels = {f"{int(str(k)):02d}": str(v) for k, v in (sample_type.get("labels") or {}).items()}
+    return {
+        "keep": list(sample_type["keep"]),
+        "kept": {k: int(n) for k, n in text[keep].value_counts().sort_index().items()},
+        "excluded": {k: int(n) for k, n in text[~keep].value_counts().sort_index().items()},
+        "labels": labels,
+    }
 
 
 def one_row_per_patient(

@@ -17,6 +17,7 @@ from markersurv.config.study import Study
 from markersurv.reporting import table_view
 from markersurv.reporting.cautions import cautions
 from markersurv.reporting.competing import competing_section
+from markersurv.reporting.flow import flow_frame, sample_types_html, type_frame
 from markersurv.reporting.marker_subsets import clinical_in_both
 from markersurv.reporting.methods import methods_html, methods_paragraphs
 from markersurv.reporting.predictive import predictive_section
@@ -45,50 +46,6 @@ def frame_html(frame: pd.DataFrame, float_digits: int = 3) -> str:
         for row in frame.itertuples(index=False)
     )
     return f'<table class="view"><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>'
-
-
-def count(n: int, below: int | None) -> str:
-    """A count as text, ``<k`` when it is under the configured k (shareable reports)."""
-    return f"<{below}" if below and 0 < int(n) < below else str(int(n))
-
-
-def flow_frame(flow: dict, below: int | None = None) -> pd.DataFrame:
-    rows = []
-    for cohort in flow["cohorts"]:
-        for table, counts in cohort["tables"].items():
-            reasons = (
-                "; ".join(f"{k}: {count(v, below)}" for k, v in counts["excluded"].items()) or "-"
-            )
-            rows.append(
-                {
-                    "cohort": cohort["cohort"],
-                    "table": table,
-                    "records": count(counts["records"], below),
-                    "included": count(counts["included"], below),
-                    "excluded (reason: n)": reasons,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def type_frame(flow: dict, endpoints, below: int | None = None) -> pd.DataFrame:
-    rows = []
-    for code, counts in flow["by_cancer_type"].items():
-        row = {
-            "cancer type": code,
-            "cohorts": ", ".join(counts["cohorts"]),
-            "records": count(counts["records"], below),
-            "patients": count(counts["included"], below),
-        }
-        for marker, n in counts["with_marker"].items():
-            row[f"with {marker}"] = count(n, below)
-        for e in endpoints:
-            numbers = counts["endpoints"][e]
-            row[f"{e}: n / events"] = (
-                f"{count(numbers['n'], below)} / {count(numbers['events'], below)}"
-            )
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def results_frame(cox: pd.DataFrame, study: Study | None = None) -> pd.DataFrame:
@@ -184,6 +141,7 @@ def narrative_html(
     paragraphs = methods_paragraphs(
         config, settings, len(flow["cohorts"]), synthetic, conversions, entry_endpoints
     )
+    predictive_parts = predictive_section(tables.get("predictive"), settings, frame_html)
     parts = [
         f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>markersurv report'
         f"</title><style>{STYLE}</style></head><body>",
@@ -201,7 +159,10 @@ def narrative_html(
         remark_html(
             labels,
             competing=any(e.competing for e in study.endpoints),
-            predictive=settings.treatment is not None,
+            predictive=bool(predictive_parts),
+            sample_types=any(
+                "sample_types" in t for c in flow["cohorts"] for t in c["tables"].values()
+            ),
         ),
         '<h2 id="methods">Methods</h2>',
         methods_html(paragraphs),
@@ -212,6 +173,7 @@ def narrative_html(
         f"the {flow['patients']} patients who entered analysis.</p>",
         frame_html(flow_frame(flow, suppress_below)),
         frame_html(type_frame(flow, settings.endpoints, suppress_below)),
+        *sample_types_html(flow, suppress_below, frame_html),
         '<h2 id="table-one">Table 1: patient characteristics</h2>',
         frame_html(table_one),
     ]
@@ -235,7 +197,7 @@ def narrative_html(
     if "cox" in tables and "nonproportional" in tables:
         parts += nonproportional_html(tables["cox"], tables["nonproportional"], settings)
     parts += competing_section(tables.get("competing"), settings, frame_html)
-    parts += predictive_section(tables.get("predictive"), settings, frame_html)
+    parts += predictive_parts
     if "pooled" in tables and len(tables["pooled"]):
         pooled = tables["pooled"]
         pooled = pooled[pooled["method"] == settings.meta_method]

@@ -134,14 +134,35 @@ PREDICTIVE_ANSWER = (
 )
 
 
+# Items 3 and 4 where the data answer part of them: a declared treatment, sample types
+# read from the sample ids.
+TREATMENT_ANSWER = (
+    "The declared treatment of the cohorts that map it (predictive analysis); other "
+    "treatments received to be supplied by authors."
+)
+SAMPLE_TYPES_ANSWER = (
+    "Sample types used and excluded per cohort (patient flow); preservation and storage to "
+    "be supplied by authors."
+)
+
+
 def remark_html(
-    marker_labels: list[str], *, competing: bool = False, predictive: bool = False
+    marker_labels: list[str],
+    *,
+    competing: bool = False,
+    predictive: bool = False,
+    sample_types: bool = False,
 ) -> str:
     """The checklist; the association of the first two markers is named where there are two,
-    competing risks and predictive analyses where the config declares them."""
+    competing risks and predictive analyses where the config declares them, the sample
+    types where a cohort's ids carry them."""
     pair = len(marker_labels) >= 2
     rows = []
     for item, text, anchor, how in ITEMS:
+        if item == 3 and predictive:
+            anchor, how = "predictive", TREATMENT_ANSWER
+        if item == 4 and sample_types:
+            anchor, how = "sample-types", SAMPLE_TYPES_ANSWER
         if item == 15:
             how += (COMPETING_ANSWER if competing else "") + (
                 PREDICTIVE_ANSWER if predictive else ""
