@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from markersurv.simulate import export as ex
+from markersurv.simulate.competing import OtherCauseDeath
 from markersurv.simulate.pstat3_scales import PSTAT3_SCALES, pstat3_on_scale
 from markersurv.simulate.spec import DEFAULT_DELIMITER, cohort_spec, table_format
 from markersurv.simulate.treatment import TreatmentEffect
@@ -70,6 +71,8 @@ def _canonical_cells(truth: CohortTruth, clean: pd.DataFrame, rng, decimal_mark)
         cells["entry"] = ex.durations(
             clean["entry"].to_numpy(), export["time"]["unit"], export["time"]["decimals"]
         )
+    if "dss_cause" in clean.columns:
+        cells["dss_cause"] = [int(c) for c in clean["dss_cause"]]
     if "time" in export:
         for endpoint in ("os", "pfs"):
             cells[f"{endpoint}_time"] = ex.durations(
@@ -228,6 +231,7 @@ def _notes(truth: CohortTruth, command: str) -> list[list[str]]:
         ["true log hazard ratios", ", ".join(f"{k} {v:g}" for k, v in design.log_hr.items())],
         *_treatment_notes(design.treatment),
         *_truncation_notes(design.truncation),
+        *_competing_notes(design.competing),
         [],
         ["column", "field"],
     ]
@@ -254,4 +258,18 @@ def _truncation_notes(truncation: Truncation | None) -> list[list[str]]:
             f"uniform on 0-{truncation.entry_max_months:g} months after diagnosis; only "
             "patients seen at entry are exported",
         ]
+    ]
+
+
+def _competing_notes(competing: OtherCauseDeath | None) -> list[list[str]]:
+    if competing is None:
+        return []
+    effects = ", ".join(f"{k} {v:g}" for k, v in competing.log_hr.items()) or "none"
+    return [
+        [
+            "death from another cause",
+            f"median {competing.median_months:g} months for the reference patient; the true "
+            "log hazard ratios above are those of death from the cancer (dss_cause 1)",
+        ],
+        ["true log hazard ratios of death from another cause (dss_cause 2)", effects],
     ]

@@ -22,8 +22,10 @@ maximum, as with staggered accrual and a common data cut-off) and a loss to foll
 (exponential, uniform or none).
 
 A cohort may also have a randomized two-arm treatment with a marker x treatment interaction
-(:class:`~markersurv.simulate.treatment.TreatmentEffect`, which states its model), and
-delayed entry (:class:`~markersurv.simulate.truncation.Truncation`).
+(:class:`~markersurv.simulate.treatment.TreatmentEffect`, which states its model), death
+from another cause competing with death from the cancer
+(:class:`~markersurv.simulate.competing.OtherCauseDeath`, likewise), and delayed entry
+(:class:`~markersurv.simulate.truncation.Truncation`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from markersurv.simulate.competing import OtherCauseDeath, cause_of_death
 from markersurv.simulate.pstat3_scales import PSTAT3_SCALES, pstat3_on_scale
 from markersurv.simulate.treatment import TreatmentEffect
 from markersurv.simulate.truncation import Truncation
@@ -171,6 +174,12 @@ def _treatment(value) -> TreatmentEffect:
     return arms
 
 
+def _other_cause(value) -> OtherCauseDeath:
+    other = _from_mapping(OtherCauseDeath, value, "competing")
+    _log_hr_vector(other.log_hr)
+    return other
+
+
 def _log_hr_vector(log_hr: Mapping[str, float]) -> np.ndarray:
     unknown = sorted(set(log_hr) - set(TERMS))
     if unknown:
@@ -203,6 +212,7 @@ def simulate_patients(
     id_prefix: str = "SIM-",
     latent: bool = False,
     treatment: TreatmentEffect | Mapping[str, Any] | None = None,
+    competing: OtherCauseDeath | Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Simulate one cohort as a clean canonical patient table.
 
@@ -230,6 +240,9 @@ def simulate_patients(
     treatment : TreatmentEffect or mapping of its fields, optional
         A randomized two-arm treatment with its effect and marker interactions; adds the
         column ``treatment`` (categorical, the two arms, reference first).
+    competing : OtherCauseDeath or mapping of its fields, optional
+        Death from another cause (ends OS and PFS); adds ``dss_time``, ``dss_event`` and
+        ``dss_cause`` (0 censored, 1 death from the cancer, 2 from another cause).
 
     Returns
     -------
@@ -282,6 +295,12 @@ def simulate_patients(
     else:
         dropout = np.full(n, np.inf)
     censor = np.minimum(admin, dropout)
+    other = None if competing is None else _other_cause(competing)
+    if other is not None:
+        lp_other = design @ _log_hr_vector(other.log_hr)
+        other_death = _weibull_times(rng, lp_other, base.shape, other.median_months)
+        cause = cause_of_death(death, other_death)
+        death = np.minimum(death, other_death)
 
     first_event = np.minimum(death, progression)
     width = max(4, len(str(n)))
@@ -306,6 +325,10 @@ def simulate_patients(
     )
     if arms is not None:
         table["treatment"] = pd.Categorical.from_codes(treated.astype(np.int8), list(arms.levels))
+    if other is not None:
+        table["dss_time"] = table["os_time"]
+        table["dss_cause"] = np.where(death <= censor, cause, 0).astype(np.int64)
+        table["dss_event"] = (table["dss_cause"] == 1).astype(np.int64)
     if latent:
         table["death_time"] = death
         table["progression_time"] = progression
@@ -334,6 +357,7 @@ class CohortDesign:
     id_prefix: str = "SIM-"
     treatment: TreatmentEffect | None = None
     truncation: Truncation | None = None  # delayed entry: only patients seen at entry
+    competing: OtherCauseDeath | None = None
 
     def __post_init__(self):
         _log_hr_vector(self.log_hr)
@@ -342,6 +366,8 @@ class CohortDesign:
         if self.truncation is not None:
             cut = _from_mapping(Truncation, self.truncation, "truncation")
             object.__setattr__(self, "truncation", cut)
+        if self.competing is not None:  # death from another cause
+            object.__setattr__(self, "competing", _other_cause(self.competing))
         object.__setattr__(self, "baseline", _from_mapping(Baseline, self.baseline, "baseline"))
         object.__setattr__(self, "censoring", _from_mapping(Censoring, self.censoring, "censoring"))
         object.__setattr__(
@@ -365,6 +391,7 @@ class CohortDesign:
             id_prefix=self.id_prefix,
             latent=latent,
             treatment=self.treatment,
+            competing=self.competing,
         )
         return table if self.truncation is None else self.truncation.apply(table, rng)
 

@@ -121,6 +121,13 @@ def cohort_spec(truth: CohortTruth, command: str, data_dir: str) -> dict[str, An
                 "time": source(f"{endpoint}_time", unit=export["time"]["unit"]),
                 "event": event,
             }
+    if "dss_cause" in table_of:
+        # 0 censored, 1 death from the cancer, 2 from another cause (as the CDR's DSS_cr)
+        spec["endpoints"]["dss"] = {
+            "time": source("os_time", unit=export["time"]["unit"]),
+            "event": source("dss_cause", map={0: 0, 1: 1, 2: 0}),
+            "competing": source("dss_cause", map={0: 0, 1: 0, 2: 1}),
+        }
     return spec
 
 

@@ -26,14 +26,15 @@ FIELDS: tuple[str, ...] = (
     "pstat3",
     "treatment",
     "entry",
+    "dss_cause",
 )
 FIELDS += DURATION_FIELDS + DATE_FIELDS
 
 COHORT_KEYS = frozenset(
     "description cancer_type n seed log_hr baseline censoring population export planted "
-    "treatment truncation".split()
+    "treatment truncation competing".split()
 )
-OPTIONAL_COHORT_KEYS = {"planted", "treatment", "truncation"}
+OPTIONAL_COHORT_KEYS = {"planted", "treatment", "truncation", "competing"}
 EXPORT_KEYS = frozenset(
     "dir id tables columns cancer_type sex stage il6 time dates events missing".split()
 )
@@ -125,6 +126,17 @@ def parse_cohort(cohort_id: str, entry: Mapping[str, Any], source: str) -> Cohor
                 where,
             )
         )
+    if ("dss_cause" in fields_written) != ("competing" in entry) or (
+        "dss_cause" in fields_written and "time" not in export
+    ):
+        problems.append(
+            Problem(
+                "death from another cause is exported exactly when the cohort states one, "
+                "with durations: give `competing` (median_months, log_hr), a table field "
+                "`dss_cause` and `time` durations, or neither",
+                where,
+            )
+        )
     n = entry["n"]
     rows = [planted.get("duplicate_row", 1), *planted.get("death_before_diagnosis", [])]
     if not all(1 <= k <= n for k in rows):
@@ -151,6 +163,7 @@ def parse_cohort(cohort_id: str, entry: Mapping[str, Any], source: str) -> Cohor
             id_prefix=export["id"]["prefix"],
             treatment=entry.get("treatment"),
             truncation=entry.get("truncation"),
+            competing=entry.get("competing"),
         )
     except (ValueError, TypeError, KeyError) as error:
         raise ConfigError.at(str(error), cohort=cohort_id, file=source) from error
