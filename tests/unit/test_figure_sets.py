@@ -20,8 +20,9 @@ from markersurv.config.study import Study
 from markersurv.figures.cancer_type import CancerTypeFigures
 from markersurv.figures.captions import CATALOG, FigureRecord, caption, figure_stem, study_labels
 from markersurv.figures.legends import format_months
-from markersurv.pipeline.report_entries import FigureCaptions, figure_labels, read_catalog
-from markersurv.plots.labels import format_p, p_equals
+from markersurv.figures.rows import forest_rows
+from markersurv.pipeline.report_entries import FigureCaptions, read_catalog, report_labels
+from markersurv.plots.labels import Labels, format_p, p_equals
 from markersurv.stats.cox.fit import fit_cox
 from markersurv.stats.km import kaplan_meier
 from markersurv.stats.zph import cox_zph
@@ -129,18 +130,92 @@ def test_ph_residuals_are_those_of_the_pooled_continuous_model():
     assert len(smooth[smooth["term"] == "il6_z"]) == 100
 
 
-def test_report_labels_and_captions_read_the_catalog(drawn):
+CONFIG = {
+    "markers": [{"id": "il6", "label": "IL-6"}, {"id": "pstat3", "label": "pSTAT3"}],
+    "endpoints": [{"id": "os", "label": "Overall survival"}],
+}
+
+
+def entry_labels(folder) -> dict[str, dict[str, str]]:
+    """Each report entry's labels, as the workflow's report marker gives them: every PNG and
+    the folder's figures.tsv."""
+    figure_labels = report_labels(CONFIG)
+    stems = [p.stem for p in sorted(folder.glob("*.png"))] + [CATALOG.removesuffix(".tsv")]
+    return {stem: figure_labels(type("W", (), {"figure": stem}), [str(folder)]) for stem in stems}
+
+
+def test_report_labels_name_each_figure_in_words_and_captions_read_the_catalog(drawn):
     _, folder, catalog = drawn
-
-    class Wildcards:
-        figure = "cutpoint_scan_il6_os_cohort_a"
-
-    labels = figure_labels(Wildcards, [str(folder)])
-    n = int(catalog.loc[Wildcards.figure, "n"])
-    assert labels == {"figure": f"cutpoint_scan_il6_os_cohort_a (n {n})"}
+    labels = entry_labels(folder)
+    n = int(catalog.loc["cutpoint_scan_il6_os_cohort_a", "n"])
+    assert labels["cutpoint_scan_il6_os_cohort_a"] == {
+        "kind": "Cutpoint scan (exploratory)",
+        "cancer type": "NSCLC",
+        "marker": "IL-6",
+        "endpoint": "Overall survival",
+        "split": "",
+        "cohort": "cohort_a",
+        "arm": "",
+        "n": str(n),
+        "events": "",
+    }
+    km = labels["km_il6+pstat3_os_median"]
+    assert (km["kind"], km["marker"], km["split"]) == (
+        "Kaplan-Meier, joint groups",
+        "IL-6 x pSTAT3",
+        "median split",
+    )
+    assert km["events"] == str(int(catalog.loc["km_il6+pstat3_os_median", "events"]))
+    # every label is text (the report sorts them as strings) and tells entries apart
+    assert all(isinstance(v, str) for entry in labels.values() for v in entry.values())
+    assert len({tuple(e.values()) for e in labels.values()}) == len(labels)
     captions = FigureCaptions(str(folder))
     assert repr(captions) == f"FigureCaptions({str(folder)!r})"
     assert captions["km_il6_os_median"].startswith("Kaplan-Meier estimates of OS by IL-6")
+    assert captions["figures"].startswith("The figures of this folder")
+
+
+def report_toggles(entries: list[dict[str, str]]) -> list[str]:
+    """The labels Snakemake's report (9.x) turns into a toggle: any label but the first
+    whose defined values are exactly two, each on half of the entries."""
+    order: list[str] = []
+    for entry in entries:
+        order += [k for k in entry if k not in order]
+    toggles = []
+    for label in order[1:]:
+        values = [e[label] for e in entries if label in e]
+        unique = set(values)
+        if len(unique) == 2 and all(2 * values.count(v) == len(entries) for v in unique):
+            toggles.append(label)
+    return toggles
+
+
+def test_no_report_label_becomes_a_toggle(drawn):
+    _, folder, _ = drawn
+    labels = entry_labels(folder)
+    # the one-endpoint figure set: every endpoint label is the same; with the catalog entry
+    # no label can split the entries in halves, whatever the figures
+    assert report_toggles(list(labels.values())) == []
+    figures = [e for stem, e in labels.items() if stem != "figures"][:12]
+    halves = [{**e, "endpoint": "OS" if k % 2 else "PFS"} for k, e in enumerate(figures)]
+    assert report_toggles(halves) == ["endpoint"]  # the rule the catalog entry defeats
+    assert report_toggles([*halves, labels["figures"]]) == []
+
+
+def test_forest_rows_print_cohort_names_and_keep_their_weights():
+    cox = pd.DataFrame(
+        {
+            "cohort": ["oslo", "lyon"],
+            **{c: [0.1, 0.2] for c in ("coef", "se", "hr", "hr_lower", "hr_upper", "p")},
+            "n": [50, 60],
+            "events": [20, 30],
+        }
+    )
+    weights = pd.DataFrame({"study": ["oslo", "lyon"], "weight": [40.0, 60.0]})
+    names = Labels(cohorts={"oslo": "Oslo lung 2015-2020"}).cohort
+    rows = forest_rows(cox, "cohort", weights=weights, names=names)
+    assert rows["label"].tolist() == ["Oslo lung 2015-2020", "lyon"]
+    assert rows["weight"].tolist() == [40.0, 60.0]
 
 
 def test_captions_escape_markup_characters(tmp_path):

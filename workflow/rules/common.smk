@@ -4,7 +4,7 @@ from pathlib import Path
 from snakemake.utils import min_version, validate
 
 from markersurv.config.covariates import check_declarations
-from markersurv.pipeline.report_entries import FigureCaptions, figure_labels
+from markersurv.pipeline.report_entries import FigureCaptions, report_labels
 from markersurv.pipeline.workflow_inputs import (
     cohort_data_files,
     cohort_specs,
@@ -31,6 +31,8 @@ VOCABULARY = sorted(str(p) for p in Path(config["vocabulary_dir"]).glob("*.*"))
 
 
 FINAL_TABLES = [*ANALYSIS_TABLES, "meta_regression"]
+# The report's label columns of each figure, in the config's words.
+FIGURE_LABELS = report_labels(config)
 # What jobs see of the config: everything but the list of cohorts, so that adding a cohort
 # re-runs only the jobs whose inputs change.
 JOB_CONFIG = {key: value for key, value in config.items() if key != "cohorts"}
@@ -91,12 +93,16 @@ def cancer_types():
     return sorted({code for codes in types_by_cohort().values() for code in codes})
 
 
-def cohorts_with_type(wildcards):
+def cohorts_with_type(wildcards, suffix="patients.parquet"):
     return [
-        f"{HARMONIZED}/cohorts/{cohort}.patients.parquet"
+        f"{HARMONIZED}/cohorts/{cohort}.{suffix}"
         for cohort, codes in types_by_cohort().items()
         if wildcards.cancer_type in codes
     ]
+
+
+def cohort_flows_with_type(wildcards):
+    return cohorts_with_type(wildcards, "flow.json")
 
 
 def analysis_folders(wildcards):

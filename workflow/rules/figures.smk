@@ -5,14 +5,15 @@ rule plot_cancer_type:
             for name in CANCER_TYPE_TABLES
         },
         patients=cohorts_with_type,
+        flows=cohort_flows_with_type,
     output:
         report(
             directory(f"{RESULTS}/figures/{{cancer_type}}"),
-            patterns=["{figure}.png"],
+            patterns=["{figure}.png", "{figure}.tsv"],
             caption="../report/figure.rst",
             category="3 Cancer types",
             subcategory="{cancer_type}",
-            labels=figure_labels,
+            labels=FIGURE_LABELS,
         ),
     log:
         f"{RESULTS}/logs/plot_cancer_type/{{cancer_type}}.log",
@@ -44,10 +45,10 @@ rule plot_summary:
     output:
         report(
             directory(f"{RESULTS}/figures/summary"),
-            patterns=["{figure}.png"],
+            patterns=["{figure}.png", "{figure}.tsv"],
             caption="../report/figure.rst",
             category="2 Patients and pan-cancer",
-            labels=figure_labels,
+            labels=FIGURE_LABELS,
         ),
     log:
         f"{RESULTS}/logs/plot_summary/summary.log",

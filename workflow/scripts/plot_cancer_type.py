@@ -5,6 +5,7 @@ run_logged(
     snakemake.log[0],
     plot_cancer_type_step,
     list(snakemake.input.patients),
+    list(snakemake.input.flows),
     snakemake.wildcards.cancer_type,
     {name: snakemake.input[name] for name in snakemake.params.tables},
     snakemake.params.config,

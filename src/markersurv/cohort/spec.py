@@ -85,6 +85,7 @@ class CohortSpec:
     allow_raw_ids: bool
     missing_tokens: tuple[str, ...]
     synthetic: bool
+    label: str = ""  # the name figures print; the id where the spec gives none
 
     @property
     def primary(self) -> str:
@@ -218,4 +219,5 @@ def typed_spec(declared: dict, source: str, tables: dict[str, TableSpec]) -> Coh
         allow_raw_ids=declared["allow_raw_ids"],
         missing_tokens=tuple(declared["missing_tokens"]),
         synthetic=declared["synthetic"],
+        label=declared.get("label", declared["id"]),
     )

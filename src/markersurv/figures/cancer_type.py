@@ -123,7 +123,7 @@ class CancerTypeFigures(FigureContext):
         weights = self.table("pooling_weights", **keys, model="continuous", method=method)
         n, events = int(per_cohort["n"].sum()), int(per_cohort["events"].sum())
         fig = plot_forest(
-            forest_rows(per_cohort, "cohort", weights=weights),
+            forest_rows(per_cohort, "cohort", weights=weights, names=self.labels.cohort),
             forest_pooled_rows(pooled, "Pooled", method),
             title=self.labels.figure_title(
                 self.cancer_type, marker, endpoint, n, detail="HR per 1 SD by cohort"
@@ -151,7 +151,11 @@ class CancerTypeFigures(FigureContext):
                 float(chosen["cutpoint"].iloc[0]),
                 p_text,
                 title=self.labels.figure_title(
-                    self.cancer_type, marker, endpoint, n, detail=f"cutpoint scan, {cohort}"
+                    self.cancer_type,
+                    marker,
+                    endpoint,
+                    n,
+                    detail=f"cutpoint scan, {self.labels.cohort(str(cohort))}",
                 ),
             )
             record = self.record("cutpoint_scan", marker, endpoint, cohort=str(cohort), n=n)

@@ -8,6 +8,7 @@ report reads its captions and labels.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 import pandas as pd
@@ -54,15 +55,16 @@ def figure_stem(kind: str, *parts: str) -> str:
     return "_".join([kind, *(p.replace("&", "+") for p in parts if p)])
 
 
-def study_labels(study: Study) -> Labels:
+def study_labels(study: Study, cohorts: Mapping[str, str] | None = None) -> Labels:
     """The words figures print for the study's markers and endpoints, with the scale of
-    each marker's standardized value (concentrations are standardized on log2)."""
+    each marker's standardized value (concentrations are standardized on log2), and the
+    cohorts' names (``cohorts``: id -> the spec's label)."""
     scales = {
         m.id: f"log2 {m.unit}" if m.kind == "concentration" else m.unit
         for m in study.markers
         if m.unit
     }
-    return Labels(study.marker_labels(), study.endpoint_labels(), scales)
+    return Labels(study.marker_labels(), study.endpoint_labels(), scales, dict(cohorts or {}))
 
 
 def counts(record: FigureRecord) -> str:

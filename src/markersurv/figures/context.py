@@ -3,6 +3,8 @@ the config declares and the figure settings, and the catalog record of each figu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from markersurv.config.settings import AnalysisSettings, FigureSettings
@@ -23,10 +25,11 @@ class FigureContext:
         settings: AnalysisSettings,
         figures: FigureSettings,
         study: Study,
+        cohort_labels: Mapping[str, str] | None = None,
     ):
         self.cancer_type = cancer_type
         self.study = study
-        self.labels = study_labels(study)
+        self.labels = study_labels(study, cohort_labels)
         self.patients = patients
         self.tables = {
             name: t[t["cancer_type"] == cancer_type] if "cancer_type" in t else t

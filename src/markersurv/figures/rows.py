@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -31,10 +33,12 @@ def forest_rows(
     label_column: str,
     with_q: bool = False,
     weights: pd.DataFrame | None = None,
+    names: Callable[[str], str] | None = None,
 ) -> pd.DataFrame:
-    """Estimate rows of a forest plot, labelled by a column of the cox table; with
-    ``weights`` (pooling_weights rows of one pooled estimate) each row's weight in it, in
-    percent (missing for a study the pooled estimate left out)."""
+    """Estimate rows of a forest plot, labelled by a column of the cox table (printed as
+    ``names`` gives each value, e.g. a cohort's name for its id); with ``weights``
+    (pooling_weights rows of one pooled estimate) each row's weight in it, in percent
+    (missing for a study the pooled estimate left out)."""
     columns = ESTIMATE_COLUMNS + (["q"] if with_q else [])
     out = rows[columns].reset_index(drop=True)
     labels = rows[label_column].astype(str).to_numpy()
@@ -42,6 +46,8 @@ def forest_rows(
     if weights is not None and len(weights):
         share = dict(zip(weights["study"].astype(str), weights["weight"], strict=True))
         out["weight"] = [share.get(label, np.nan) for label in labels]
+    if names is not None:
+        out["label"] = [names(label) for label in labels]
     return out
 
 

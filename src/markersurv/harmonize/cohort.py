@@ -292,6 +292,7 @@ class CohortHarmonizer:
             list(settings.markers),
             list(settings.endpoints),
         )
+        flow["label"] = spec.label
         qc = self.marker_qc(data, patients)
         return HarmonizedCohort(patients, exclusions, flow, qc)
 

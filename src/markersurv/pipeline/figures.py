@@ -15,10 +15,21 @@ from markersurv.figures.summary import summary_figures
 from markersurv.tables.contract import read_tables
 
 
+def cohort_labels(flows: list[dict]) -> dict[str, str]:
+    """Each cohort's name in figures (its spec's label), from the cohorts' flows."""
+    return {flow["cohort"]: flow.get("label", flow["cohort"]) for flow in flows}
+
+
 def plot_cancer_type_step(
-    patient_paths: list[str], cancer_type: str, table_paths: dict, config: dict, folder: str
+    patient_paths: list[str],
+    flow_paths: list[str],
+    cancer_type: str,
+    table_paths: dict,
+    config: dict,
+    folder: str,
 ) -> None:
-    """Every figure of one cancer type (KM, forest, cutpoint scans, spline, PH residuals)."""
+    """Every figure of one cancer type (KM, forest, cutpoint scans, spline, PH residuals);
+    the flows of its cohorts give their names."""
 
     patients = pd.concat([pd.read_parquet(p) for p in patient_paths], ignore_index=True)
     patients = patients[patients["cancer_type"] == cancer_type].reset_index(drop=True)
@@ -36,6 +47,7 @@ def plot_cancer_type_step(
         AnalysisSettings.from_config(config),
         FigureSettings.from_config(config),
         Study.from_config(config),
+        cohort_labels([json.loads(Path(p).read_text()) for p in flow_paths]),
     ).draw_all(Path(folder))
 
 

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from markersurv.figures.captions import CATALOG
+from markersurv.config.study import Study
+from markersurv.figures.captions import CATALOG, study_labels
+from markersurv.plots.labels import CUT_METHOD_LABELS
 from markersurv.tables.contract import read_table
 
 RST_SPECIAL = re.compile(r"([\\`*_|])")
@@ -18,17 +21,74 @@ def read_catalog(folder: str | Path) -> pd.DataFrame:
     return read_table("figures", Path(folder) / CATALOG).set_index("figure")
 
 
-def figure_labels(wildcards, output) -> dict[str, str]:
-    """The report label of one figure of the folder ``output[0]`` (a Snakemake labels
-    function): its name, with its n and events from the folder's figures.tsv.
+# Each figure kind in words, the first label of a report entry (the report sorts by it).
+KIND_WORDS = {
+    "km": "Kaplan-Meier",
+    "km_joint": "Kaplan-Meier, joint groups",
+    "cuminc": "Cumulative incidence",
+    "predictive": "Predictive subgroups",
+    "forest_cohorts": "Forest plot, cohorts",
+    "forest_pancancer": "Forest plot, cancer types",
+    "cutpoint_scan": "Cutpoint scan (exploratory)",
+    "spline": "Spline (nonlinearity)",
+    "schoenfeld": "Proportional hazards (Schoenfeld)",
+    "pancancer_map": "Pan-cancer map",
+    "flow": "Patient flow",
+    "qc_distributions": "QC: marker values",
+    "qc_lod": "QC: detection limits",
+    "qc_scales": "QC: units and scales",
+    "association": "Marker association",
+}
+# The entry of a folder's figures.tsv: it has the first label only, so no other label can
+# have two values each on half of the entries, which the report would turn into a toggle
+# whose page fails for entries without a partner.
+CATALOG_ENTRY = CATALOG.removesuffix(".tsv")
+CATALOG_LABELS = {"kind": "Figure list (figures.tsv)"}
+CATALOG_CAPTION = (
+    "The figures of this folder: file name, what each shows (kind, cancer type, marker, "
+    "endpoint, split, cohort, arm), n, events and caption."
+)
 
-    One label only: the report turns any further label with two values, each on half of a
-    category's entries, into a toggle, and its page fails for entries without a partner.
-    """
-    row = read_catalog(output[0]).loc[wildcards.figure]
-    counts = [f"{name} {int(row[name])}" for name in ("n", "events") if not pd.isna(row[name])]
-    text = str(wildcards.figure) + (f" ({', '.join(counts)})" if counts else "")
-    return {"figure": text}
+
+def kind_words(kind: str) -> str:
+    """``km_median`` -> ``Kaplan-Meier``; a kind without words is printed as given."""
+    if kind.startswith("km_") and kind != "km_joint":
+        kind = "km"
+    return KIND_WORDS.get(kind, kind)
+
+
+def report_labels(config: dict) -> Callable:
+    """The Snakemake labels function of figure folders, in the config's words."""
+    labels = study_labels(Study.from_config(config))
+
+    def figure_labels(wildcards, output) -> dict[str, str]:
+        """The report labels of one figure of the folder ``output[0]``: kind, cancer type,
+        marker, endpoint, split, cohort and arm in words, n and events, from the folder's
+        figures.tsv ("" where a part does not apply)."""
+        if wildcards.figure == CATALOG_ENTRY:
+            return dict(CATALOG_LABELS)
+        row = read_catalog(output[0]).loc[wildcards.figure]
+
+        def text(column: str) -> str:
+            value = row[column]
+            return "" if pd.isna(value) else str(value)
+
+        def count(column: str) -> str:
+            return "" if pd.isna(row[column]) else str(int(row[column]))
+
+        return {
+            "kind": kind_words(text("kind")),
+            "cancer type": text("cancer_type"),
+            "marker": labels.marker(text("marker")) if text("marker") else "",
+            "endpoint": labels.endpoint(text("endpoint"), short=False) if text("endpoint") else "",
+            "split": CUT_METHOD_LABELS.get(text("cut"), text("cut")),
+            "cohort": text("cohort"),
+            "arm": text("arm"),
+            "n": count("n"),
+            "events": count("events"),
+        }
+
+    return figure_labels
 
 
 class FigureCaptions:
@@ -50,4 +110,5 @@ class FigureCaptions:
         if self._captions is None:
             captions = read_catalog(self.folder)["caption"]
             self._captions = {k: RST_SPECIAL.sub(r"\\\1", v) for k, v in captions.items()}
+            self._captions[CATALOG_ENTRY] = CATALOG_CAPTION
         return self._captions[figure]

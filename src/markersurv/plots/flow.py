@@ -158,7 +158,9 @@ class _Spec:
 def _lane(cohort: Mapping, k: int | None, max_types: int) -> dict[str, _Spec]:
     """Boxes of one cohort's lane: source records, exclusions, included, analysed."""
     tables = cohort.get("tables", {})
-    name = str(cohort["cohort"]) + (" (synthetic)" if cohort.get("synthetic") else "")
+    name = str(cohort.get("label", cohort["cohort"]))
+    if cohort.get("synthetic") and "synthetic" not in name.lower():
+        name += " (synthetic)"
     specs = {
         "source": _Spec(
             _COHORT[0],

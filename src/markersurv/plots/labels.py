@@ -55,6 +55,16 @@ class Labels:
     # The scale each marker's standardized value is on: ``log2 pg/mL`` for a concentration
     # (log2-transformed before standardization), the declared unit otherwise.
     scales: Mapping[str, str] = field(default_factory=dict)
+    # The cohorts' names (their specs' labels), by cohort id.
+    cohorts: Mapping[str, str] = field(default_factory=dict)
+
+    def cohort(self, cohort: str) -> str:
+        """A cohort's name as its spec gives it, else its id.
+
+        >>> Labels(cohorts={"oslo_lung": "Oslo lung 2015-2020"}).cohort("oslo_lung")
+        'Oslo lung 2015-2020'
+        """
+        return self.cohorts.get(cohort, cohort)
 
     def per_sd(self, marker: str) -> str:
         """A hazard ratio's unit: ``IL-6 (log2 pg/mL, per SD)``, or ``X (per SD)``.

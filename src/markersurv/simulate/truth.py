@@ -32,9 +32,9 @@ FIELDS += DURATION_FIELDS + DATE_FIELDS
 
 COHORT_KEYS = frozenset(
     "description cancer_type n seed log_hr baseline censoring population export planted "
-    "treatment truncation competing".split()
+    "treatment truncation competing label".split()
 )
-OPTIONAL_COHORT_KEYS = {"planted", "treatment", "truncation", "competing"}
+OPTIONAL_COHORT_KEYS = {"planted", "treatment", "truncation", "competing", "label"}
 EXPORT_KEYS = frozenset(
     "dir id tables columns cancer_type sex stage il6 time dates events missing".split()
 )
@@ -53,6 +53,7 @@ class CohortTruth:
     description: str
     export: Mapping[str, Any]
     planted: Mapping[str, Any]
+    label: str = ""  # the cohort's name in figures; its id where the truth gives none
 
 
 def _unknown_keys(mapping, allowed, where, problems):
@@ -167,4 +168,4 @@ def parse_cohort(cohort_id: str, entry: Mapping[str, Any], source: str) -> Cohor
         )
     except (ValueError, TypeError, KeyError) as error:
         raise ConfigError.at(str(error), cohort=cohort_id, file=source) from error
-    return CohortTruth(design, entry["description"], export, planted)
+    return CohortTruth(design, entry["description"], export, planted, entry.get("label", ""))
