@@ -202,6 +202,15 @@ def test_statuses_are_explicit(runs):
     assert failed["note"].notna().all()
 
 
+def test_no_figure_has_text_cut_off_or_overlapping_ticks(runs):
+    """The figure steps check every figure's layout and log each defect by figure name."""
+    logs = sorted((runs[0] / "logs").glob("plot_*/*.log"))
+    assert len(logs) >= 2
+    for log in logs:
+        text = log.read_text()
+        assert "cut off at the edge" not in text and "tick labels overlap" not in text, log
+
+
 def digest(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()

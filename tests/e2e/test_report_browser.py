@@ -22,6 +22,7 @@ from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -61,6 +62,7 @@ PAYLOADS = {
     "cancer-type label": f"Lung {payload(5)}",
     "sex coding": f"F{payload(6)}",
     "stage coding": f"II{payload(7)}",
+    "cohort label": label_payload(10),
 }
 # reStructuredText is what Snakemake renders captions from: a label that starts a raw HTML
 # directive on a line of its own must stay text.
@@ -125,6 +127,7 @@ def hostile_inputs(repo: Path, folder: Path) -> dict:
         spec = yaml.safe_load((repo / "config" / "cohorts" / f"{cohort}.yaml").read_text())
         spec["description"] = PAYLOADS["description"]
         spec["provenance"] = PAYLOADS["provenance"]
+        spec["label"] = PAYLOADS["cohort label"]
         if cohort == "demo_nsclc_b":
             spec["sex"]["map"] = {PAYLOADS["sex coding"]: "female"}
             spec["stage"]["map"] = {PAYLOADS["stage coding"]: "II"}
@@ -160,6 +163,9 @@ def test_payloads_reached_the_outputs(hostile_run):
     # The codings were mapped through the spec, so the canonical values carry no markup.
     assert set(patients["sex"].dropna()) == {"female", "male"}
     assert "II" in set(patients["stage"].dropna())
+    # The cohorts' names are in the flow, where the figures read them.
+    flow = json.loads((hostile_run / "results/harmonized/flow.json").read_text())
+    assert {c["label"] for c in flow["cohorts"]} == {PAYLOADS["cohort label"]}
     # Source codings, descriptions and provenance are not written to any result.
     unwritten = [PAYLOADS[k] for k in ("sex coding", "stage coding", "description", "provenance")]
     for path in (p for p in (hostile_run / "results").rglob("*") if p.is_file()):
@@ -182,6 +188,7 @@ class TagCollector(HTMLParser):
 NARRATIVE_TAGS = {
     "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "a",
     "table", "thead", "tbody", "tr", "th", "td", "ul", "li", "script",
+    "figure", "img", "figcaption",
 }  # fmt: skip
 
 
@@ -193,6 +200,12 @@ def test_narrative_shows_payloads_as_text(hostile_run):
     assert not {a for a in parsed.attributes if a.startswith("on")}
     # The one script is the table view's, as the library wrote it.
     assert html.count("<script") == 1 and table_view.SCRIPT in html
+    # The images are the key figures, embedded: the flow diagram and the pan-cancer forest.
+    sources = re.findall(r'<img src="([^"]*)"', html)
+    assert html.count("<img") == len(sources) >= 2
+    assert all(src.startswith("data:image/png;base64,") for src in sources)
+    assert 'id="figure-flow"' in html and 'id="figure-forest_pancancer_' in html
+    assert PAYLOADS["cohort label"] not in html
     for where in ("marker label", "endpoint label"):
         assert PAYLOADS[where] not in html, where
         assert escape(PAYLOADS[where]) in html, where
@@ -387,9 +400,44 @@ def test_report_embeds_every_figure_as_png(hostile_run):
         assert data == (hostile_run / key).read_bytes(), key
 
 
-def test_report_in_browser(browser, hostile_run):
+def screenshot_of_shown_figure(driver, path: Path) -> Path:
+    """A screenshot of the figure the report shows (its largest embedded PNG image), taken
+    with the menu hidden so that the figure has the window's width."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def largest(driver):
+        # the view fades in: an image has its size once it is laid out
+        return driver.execute_script(
+            "return [...document.images].filter((img) => img.src.startsWith('data:image/png')"
+            " && img.width > 0).sort((a, b) => b.width * b.height - a.width * a.height)[0]"
+        )
+
+    menu = driver.find_element(By.TAG_NAME, "nav")
+    driver.execute_script("arguments[0].style.display = 'none'", menu)
+    try:
+        image = WebDriverWait(driver, 10).until(largest)
+        driver.execute_script("arguments[0].scrollIntoView()", image)
+        assert image.size["width"] >= 300 and image.size["height"] >= 150, image.size
+        path.write_bytes(image.screenshot_as_png)
+    finally:
+        driver.execute_script("arguments[0].style.display = ''", menu)
+    return path
+
+
+def not_blank(path: Path) -> bool:
+    """A screenshot shows a figure: ink on at least 1% of it, in more than a few shades."""
+    from PIL import Image
+
+    with Image.open(path) as shot:
+        grey = np.asarray(shot.convert("L"))
+    return bool((grey < 200).mean() > 0.01 and len(np.unique(grey)) > 8)
+
+
+def test_report_in_browser(browser, hostile_run, tmp_path):
     from selenium.webdriver.common.by import By
 
+    screenshot_dir = tmp_path
     report = hostile_run / "report.html"
     results = report_results(report)
     browser.get(report.as_uri())
@@ -417,6 +465,8 @@ def test_report_in_browser(browser, hostile_run):
     categories = categories_of(report)
     shown_images = 0
     shown_pages = 0
+    screenshots: dict[str, Path] = {}
+    figure_kinds = {v["labels"]["kind"] for v in results.values() if v["mime_type"] == "image/png"}
     for category in categories:
         click(nav_link(category))
         rows = len(browser.find_elements(By.CSS_SELECTOR, "nav table tbody tr"))
@@ -434,6 +484,10 @@ def test_report_in_browser(browser, hostile_run):
                 shown_pages += len(browser.find_elements(By.TAG_NAME, "iframe"))
                 assert broken_images(browser) == [], (category, name)
                 assert pwned(browser) == [], (category, name)
+                if name in figure_kinds and name not in screenshots:
+                    screenshots[name] = screenshot_of_shown_figure(
+                        browser, screenshot_dir / f"{len(screenshots):02d}.png"
+                    )
             # The result's page: caption and job parameters (with the config's labels).
             row = browser.find_elements(By.CSS_SELECTOR, "nav table tbody tr")[i]
             click(row.find_element(By.CSS_SELECTOR, "a[iconname=information-circle]"))
@@ -443,6 +497,10 @@ def test_report_in_browser(browser, hostile_run):
     pages = sum(v["mime_type"] == "text/html" for v in results.values())
     assert figures > 10 and pages == 1
     assert shown_images >= figures
+    # One screenshot of each figure kind as the report shows it, none of them blank.
+    assert set(screenshots) == figure_kinds
+    for kind, path in screenshots.items():
+        assert not_blank(path), (kind, path)
     assert shown_pages >= pages
     assert pwned(browser) == []
     assert severe_messages(browser) == []

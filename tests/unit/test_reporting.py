@@ -18,7 +18,7 @@ from markersurv.reporting.narrative import (
     results_frame,
 )
 from markersurv.reporting.remark import ITEMS, remark_html
-from markersurv.reporting.table_one import suppress_small_counts, table_one
+from markersurv.reporting.table_one import journal_tables, suppress_small_counts, table_one
 
 CONFIG = {
     "markers": [{"id": "il6", "label": "IL-6"}, {"id": "pstat3", "label": "pSTAT3"}],
@@ -105,7 +105,17 @@ def test_the_flow_says_which_sample_types_were_used():
 
 
 def test_strings_from_data_are_escaped():
-    page = page_of(CONFIG, table_one=pd.DataFrame({"x": ["<img src=x onerror=alert(1)>"]}))
+    injected = pd.DataFrame(
+        {
+            "cancer_type": "BRCA",
+            "cohort": "all",
+            "variable": ["patients", "sex"],
+            "level": ["", "<img src=x onerror=alert(1)>"],
+            "value": ["2", "1 (50%)"],
+            "missing": ["", "0"],
+        }
+    )
+    page = page_of(CONFIG, table_one=injected)
     assert "<script>x</script>" not in page
     assert "&lt;script&gt;" in page
     assert "<img src=x" not in page
@@ -175,6 +185,46 @@ def test_table_one_counts_and_missing():
     assert everyone.loc[("IL-6", "not measured"), "missing"] == "1"
     assert everyone.loc[("Overall survival", "events"), "value"] == "2 (67%)"
     assert "il6" not in set(table["variable"]) and "os" not in set(table["variable"])
+
+
+def test_table_one_as_journals_print_it():
+    patients = pd.DataFrame(
+        {
+            "cohort": ["a", "a", "b", "c"],
+            "cancer_type": ["BRCA"] * 3 + ["CRC"],
+            "age": [50.0, np.nan, 70.0, 60.0],
+            "sex": ["female", "female", None, "male"],
+            "stage": ["I", None, "III", "II"],
+            "stage_group": ["early", "early", "late", "early"],
+            "il6": [1.0, 2.0, np.nan, 3.0],
+            "il6_scale": ["pg/mL", "pg/mL", None, "pg/mL"],
+            "il6_below_lod": [False, True, False, False],
+            "os_time": [10.0, 20.0, 30.0, 40.0],
+            "os_event": [1, 0, 1, 0],
+            "treatment": [None, None, None, "surgery"],
+        }
+    )
+    config = {
+        "markers": [{"id": "il6", "label": "IL-6"}],
+        "endpoints": [{"id": "os", "label": "Overall survival"}],
+        "treatment": {"label": "Arm", "levels": ["surgery", "surgery + drug"]},
+    }
+    tables = journal_tables(table_one(patients, Study.from_config(config)))
+    brca, crc = tables["BRCA"], tables["CRC"]
+    # one column per cohort and one for both, each headed by its n; no repeated blocks
+    assert list(brca.columns) == [
+        "characteristic", "level", "All cohorts (n = 3)", "a (n = 2)", "b (n = 1)"
+    ]  # fmt: skip
+    assert list(crc.columns) == ["characteristic", "level", "c (n = 1)"]
+    sex = brca.index[brca["characteristic"] == "sex"][0]
+    assert brca.loc[sex, "level"] == "female" and brca.loc[sex + 1, "level"] == "male"
+    assert brca.loc[sex + 2].tolist() == ["", "missing", "1", "0", "1"]
+    assert brca.loc[sex, "All cohorts (n = 3)"] == "2 (67%)"
+    not_measured = brca[brca["level"] == "not measured"].iloc[0].tolist()
+    assert not_measured == ["", "not measured", "1", "0", "1"]
+    # the treatment no BRCA patient has is not a BRCA row; CRC records it
+    assert "Arm" not in set(brca["characteristic"]) and "Arm" in set(crc["characteristic"])
+    assert brca["characteristic"].tolist().count("IL-6") == 1
 
 
 def test_small_counts_hidden_in_the_flow_tables_when_asked():

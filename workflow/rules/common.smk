@@ -4,7 +4,14 @@ from pathlib import Path
 from snakemake.utils import min_version, validate
 
 from markersurv.config.covariates import check_declarations
-from markersurv.pipeline.report_entries import FigureCaptions, report_labels
+from markersurv.pipeline.report_entries import (
+    CANCER_TYPES,
+    OVERVIEW,
+    PATIENTS,
+    FigureCaptions,
+    report_labels,
+    summary_category,
+)
 from markersurv.pipeline.workflow_inputs import (
     cohort_data_files,
     cohort_specs,

@@ -11,7 +11,7 @@ rule plot_cancer_type:
             directory(f"{RESULTS}/figures/{{cancer_type}}"),
             patterns=["{figure}.png", "{figure}.tsv"],
             caption="../report/figure.rst",
-            category="3 Cancer types",
+            category=CANCER_TYPES,
             subcategory="{cancer_type}",
             labels=FIGURE_LABELS,
         ),
@@ -47,7 +47,7 @@ rule plot_summary:
             directory(f"{RESULTS}/figures/summary"),
             patterns=["{figure}.png", "{figure}.tsv"],
             caption="../report/figure.rst",
-            category="2 Patients and pan-cancer",
+            category=summary_category,
             labels=FIGURE_LABELS,
         ),
     log:

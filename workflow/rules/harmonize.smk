@@ -37,19 +37,22 @@ checkpoint merge_harmonized:
         patients_tsv=report(
             f"{HARMONIZED}/patients.tsv",
             caption="../report/patients.rst",
-            category="Harmonization",
+            category=PATIENTS,
+            labels={"kind": "Patient table"},
         ),
         patients_parquet=f"{HARMONIZED}/patients.parquet",
         exclusions=report(
             f"{HARMONIZED}/exclusions.tsv",
             caption="../report/exclusions.rst",
-            category="Harmonization",
+            category=PATIENTS,
+            labels={"kind": "Exclusions ledger"},
         ),
         flow=f"{HARMONIZED}/flow.json",
         marker_qc=report(
             f"{HARMONIZED}/qc/marker_qc.tsv",
             caption="../report/marker_qc.rst",
-            category="Harmonization",
+            category=PATIENTS,
+            labels={"kind": "QC: marker summary (table)"},
         ),
         marker_values=f"{HARMONIZED}/qc/marker_values.parquet",
     log:

@@ -7,6 +7,7 @@ run_logged(
     snakemake.input.patients,
     snakemake.input.flow,
     snakemake.params.tables,
+    snakemake.input.figures,
     snakemake.params.config,
-    dict(snakemake.output.items()),
+    snakemake.output.narrative,
 )

@@ -33,13 +33,15 @@ from markersurv.tables.io import atomic_folder
 class CancerTypeFigures(FigureContext):
     """Draws every figure of one cancer type into a folder, with its ``figures.tsv``."""
 
-    def draw_all(self, folder: Path) -> None:
+    def draw_all(self, folder: Path) -> dict[str, list[str]]:
         """Every figure, drawn into a staging folder that becomes ``folder`` once all are
-        saved (an interrupted run leaves no partial figure set)."""
+        saved (an interrupted run leaves no partial figure set); returns the layout defects
+        found, by figure (each also logged)."""
         with atomic_folder(folder) as staging:
             out = FigureFolder(staging, self.settings, self.figures, self.labels)
             self.draw_each(out)
             out.write_catalog()
+        return out.problems
 
     def draw_each(self, out: FigureFolder) -> None:
         for endpoint in self.settings.endpoints:

@@ -44,9 +44,9 @@ def summary_figures(
     figures: FigureSettings,
     study: Study,
     folder: Path,
-) -> None:
+) -> dict[str, list[str]]:
     """Every summary figure and its ``figures.tsv``, drawn into a staging folder that becomes
-    ``folder`` once all are saved."""
+    ``folder`` once all are saved; returns the layout defects found, by figure."""
     with atomic_folder(folder) as staging:
         out = FigureFolder(staging, settings, figures, study_labels(study))
         cohorts = sorted(patients["cohort"].unique())
@@ -56,6 +56,7 @@ def summary_figures(
         association_figure(out, patients, association)
         pancancer_figures(out, tables)
         out.write_catalog()
+    return out.problems
 
 
 def quality_figures(

@@ -50,6 +50,24 @@ CATALOG_CAPTION = (
 )
 
 
+# The report's categories, in the order of the analysis.
+OVERVIEW = "1 Overview"
+PATIENTS = "2 Patients and harmonization"
+PAN_CANCER = "3 Pan-cancer"
+CANCER_TYPES = "4 Cancer types"
+# Summary figures that describe the patients and their harmonization, not associations.
+PATIENT_KINDS = {"flow", "qc_distributions", "qc_lod", "qc_scales", "association"}
+
+
+def summary_category(wildcards, output) -> str:
+    """The category of a figure of the summary folder: patients and harmonization (flow, QC,
+    marker association) or pan-cancer results (map, forests, the folder's figure list)."""
+    if wildcards.figure == CATALOG_ENTRY:
+        return PAN_CANCER
+    kind = read_catalog(output[0]).loc[wildcards.figure, "kind"]
+    return PATIENTS if kind in PATIENT_KINDS else PAN_CANCER
+
+
 def kind_words(kind: str) -> str:
     """``km_median`` -> ``Kaplan-Meier``; a kind without words is printed as given."""
     if kind.startswith("km_") and kind != "km_joint":

@@ -14,14 +14,16 @@ import pandas as pd
 
 from markersurv.config.settings import with_defaults
 from markersurv.config.study import Study
-from markersurv.reporting import table_view
+from markersurv.reporting import key_figures, table_view
 from markersurv.reporting.cautions import cautions
 from markersurv.reporting.competing import competing_section
 from markersurv.reporting.flow import flow_frame, sample_types_html, type_frame
+from markersurv.reporting.key_figures import KeyFigure
 from markersurv.reporting.marker_subsets import clinical_in_both
 from markersurv.reporting.methods import methods_html, methods_paragraphs
 from markersurv.reporting.predictive import predictive_section
 from markersurv.reporting.remark import remark_html
+from markersurv.reporting.table_one import journal_tables
 
 STYLE = (
     """
@@ -31,6 +33,7 @@ td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}
 th{background:#f3f3f3}.synthetic{background:#fff3cd;padding:.5em;border:1px solid #e0c36c}
 """
     + table_view.STYLE
+    + key_figures.STYLE
 )
 
 
@@ -132,7 +135,9 @@ def narrative_html(
     conversions: dict[str, list[str]],
     subsets: pd.DataFrame | None = None,
     entry_endpoints: list[str] | None = None,
+    figures: dict[str, list[KeyFigure]] | None = None,
 ) -> str:
+    """The page; ``figures`` are the key figures it carries (:func:`key_figures`)."""
     config = with_defaults(config)
     study = Study.from_config(config)
     labels = [m.label for m in study.markers]
@@ -173,10 +178,15 @@ def narrative_html(
         f"the {flow['patients']} patients who entered analysis.</p>",
         frame_html(flow_frame(flow, suppress_below)),
         frame_html(type_frame(flow, settings.endpoints, suppress_below)),
+        *[figure.html() for figure in (figures or {}).get("flow", [])],
         *sample_types_html(flow, suppress_below, frame_html),
         '<h2 id="table-one">Table 1: patient characteristics</h2>',
-        frame_html(table_one),
+        "<p>Per cancer type, one column per cohort (and all cohorts together where there "
+        "are several): n (%) of each level, median (IQR), and the missing values of each "
+        "characteristic; results/report/table_one.tsv holds the same as a tidy table.</p>",
     ]
+    for cancer_type, journal in journal_tables(table_one).items():
+        parts += [f"<h3>{escape(cancer_type)}</h3>", frame_html(journal)]
     parts += subsets_html(study, subsets, tables.get("cox"))
     if len(labels) >= 2:
         parts += [
@@ -194,6 +204,7 @@ def narrative_html(
     ]
     if "cox" in tables and len(tables["cox"]):
         parts.append(frame_html(results_frame(tables["cox"], study)))
+    parts += [figure.html() for figure in (figures or {}).get("results", [])]
     if "cox" in tables and "nonproportional" in tables:
         parts += nonproportional_html(tables["cox"], tables["nonproportional"], settings)
     parts += competing_section(tables.get("competing"), settings, frame_html)
