@@ -170,7 +170,20 @@ marker_groups <- function(data, marker, method, cutpoints) {
 
 # Kaplan-Meier and log-rank --------------------------------------------------------------
 
+# The configured risk-table times continued at their last step up to the end of follow-up
+# (markersurv.analysis.survival_tables.risk_times_for).
+risk_times_for <- function(grid, last_time) {
+  n <- length(grid)
+  if (n < 2 || !(last_time > grid[n])) return(grid)
+  step <- grid[n] - grid[n - 1]
+  if (!(step > 0)) return(grid)
+  more <- floor((last_time - grid[n]) / step + 1e-9)
+  if (more < 1) return(grid)
+  c(grid, grid[n] + step * seq_len(more))
+}
+
 km_rows <- function(keys, tm, ev, groups, labels) {
+  risk_times <- risk_times_for(risk_times, max(tm[!is.na(groups)]))
   for (label in c("all", labels)) {
     mask <- if (label == "all") !is.na(groups) else !is.na(groups) & groups == label
     if (!any(mask)) next

@@ -11,6 +11,7 @@ import pytest
 
 from markersurv.errors import InputFileError
 from markersurv.harmonize.cohort import Settings, patient_columns
+from markersurv.harmonize.merge import marker_qc_summary
 from markersurv.harmonize.privacy.pseudonyms import pseudonymize
 from tests.helpers_cohort import (
     ENDPOINTS,
@@ -548,3 +549,8 @@ def test_marker_qc_keeps_source_and_harmonized_values(tmp_path):
     assert qc["value"].tolist() == pytest.approx([1.0, 10.0])
     assert qc["below_lod"].tolist() == [True, False]
     assert set(qc.columns) >= {"cohort", "cancer_type", "marker", "scale"}
+    # the unit the values were recorded in, beside the unit they were harmonized to
+    assert set(qc["scale"]) == {"pg/mL"} and set(qc["source_unit"]) == {"ng/mL"}
+    summary = marker_qc_summary(qc)
+    assert summary[["scale", "source_unit"]].values.tolist() == [["pg/mL", "ng/mL"]]
+    assert summary[["source_max", "harmonized_max"]].values.tolist() == [[0.01, 10.0]]

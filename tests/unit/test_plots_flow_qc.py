@@ -245,6 +245,7 @@ def qc_table() -> pd.DataFrame:
             "cancer_type": ["BRCA"] * 4,
             "marker": ["il6", "pstat3", "il6", "pstat3"],
             "scale": ["pg/mL", "h_score", "pg/mL", "allred"],
+            "source_unit": ["ng/mL", "h_score", "pg/mL", "allred"],
             "n": [311, 312, 288, 290],
             "n_below_lod": [23, 0, 13, 0],
             "fraction_below_lod": [23 / 311, 0.0, 13 / 288, 0.0],
@@ -268,7 +269,7 @@ def test_scales_show_the_scoring_system_of_each_cohort():
     cells = sorted(t.get_text() for t in ax.texts if t.get_gid() == "scale")
     assert cells == sorted(
         [
-            "pg/mL\nn = 311",
+            "pg/mL\nrecorded in ng/mL\nn = 311",
             "H-score (0-300)\nn = 312",
             "pg/mL\nn = 288",
             "Allred score (0-8)\nn = 290",

@@ -10,6 +10,26 @@ from markersurv.stats.km import kaplan_meier
 from markersurv.stats.logrank import LogRank, LogRankTrend, logrank_test, logrank_trend_test
 
 
+def risk_times_for(grid: tuple[float, ...], last_time: float) -> list[float]:
+    """The configured times at which numbers at risk are tabulated, continued at the grid's
+    last step up to the end of follow-up, so that a figure's time axis is labelled and has
+    its numbers at risk to its end.
+
+    >>> risk_times_for((0, 12, 24), 50.0)
+    [0, 12, 24, 36, 48]
+    >>> risk_times_for((0, 12, 24), 20.0)
+    [0, 12, 24]
+    """
+    times = list(grid)
+    if len(times) < 2 or not last_time > times[-1]:
+        return times
+    step = times[-1] - times[-2]
+    if not step > 0:
+        return times
+    more = int(np.floor((last_time - times[-1]) / step + 1e-9))
+    return times + [times[-1] + step * k for k in range(1, more + 1)]
+
+
 def km_rows(
     time: np.ndarray,
     event: np.ndarray,
@@ -25,6 +45,9 @@ def km_rows(
     risk: list[dict] = []
     curve: list[dict] = []
     labels = groups.to_numpy(dtype=object)
+    grouped = labels != None  # noqa: E711
+    last = float(np.nanmax(time[grouped])) if grouped.any() else 0.0
+    risk_times = risk_times_for(settings.risk_table_times, last)
     for label in ("all", *order):
         mask = labels != None if label == "all" else labels == label  # noqa: E711
         if not mask.any():
@@ -49,7 +72,7 @@ def km_rows(
             name = f"surv_{t:g}"
             row.update({name: s, f"{name}_lower": lo, f"{name}_upper": hi})
         rows.append(row)
-        table = km.at_risk(list(settings.risk_table_times))
+        table = km.at_risk(risk_times)
         for record in table.to_dict("records"):
             risk.append(
                 {

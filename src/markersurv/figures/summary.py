@@ -17,6 +17,7 @@ from markersurv.plots.association import plot_association
 from markersurv.plots.flow import plot_flow
 from markersurv.plots.forest import plot_forest
 from markersurv.plots.heatmap import plot_pancancer_map
+from markersurv.plots.labels import scale_label
 from markersurv.plots.qc import plot_lod_fractions, plot_marker_distributions, plot_scales
 from markersurv.tables.io import atomic_folder
 
@@ -72,6 +73,7 @@ def quality_figures(
             fig = plot_marker_distributions(
                 values,
                 marker.id,
+                source_units=recorded_units(values),
                 cohort_order=cohorts,
                 log_scale=marker.kind == "concentration",
                 labels=out.labels,
@@ -82,6 +84,21 @@ def quality_figures(
         out.save(lod, record("qc_lod"))
         ids = [m.id for m in study.markers]
         out.save(plot_scales(marker_qc, markers=ids, labels=out.labels), record("qc_scales"))
+
+
+def recorded_units(values: pd.DataFrame) -> dict[str, str]:
+    """Each cohort's unit or scale as recorded, in words (several joined by ' or ').
+
+    >>> recorded_units(pd.DataFrame({"cohort": ["a", "a", "b"],
+    ...                              "source_unit": ["ng/mL", "pmol/L", "h_score"]}))
+    {'a': 'ng/mL or pmol/L', 'b': 'H-score (0-300)'}
+    """
+    if "source_unit" not in values:
+        return {}
+    return {
+        str(cohort): " or ".join(scale_label(u) for u in sorted(set(units.dropna().astype(str))))
+        for cohort, units in values.groupby("cohort", sort=True)["source_unit"]
+    }
 
 
 def association_figure(out: FigureFolder, patients: pd.DataFrame, association: pd.DataFrame):

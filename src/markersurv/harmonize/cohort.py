@@ -206,17 +206,20 @@ class CohortHarmonizer:
         return data, impossible
 
     def choose_marker_sources(self, data: pd.DataFrame, refs: list[FieldRef]) -> pd.DataFrame:
-        """First non-missing source of each marker, with its scale recorded."""
-        marker_keys: dict[str, list[tuple[str, str]]] = {}
+        """First non-missing source of each marker, with its scale after harmonization and
+        the unit or scale it was recorded in."""
+        marker_keys: dict[str, list[tuple[str, str, str]]] = {}
         for ref in refs:
             if ref.kind == "marker":
-                marker_keys.setdefault(ref.marker, []).append((ref.key, ref.scale.output_scale))
+                marker_keys.setdefault(ref.marker, []).append(
+                    (ref.key, ref.scale.output_scale, ref.scale.name)
+                )
         n = len(data)
         for marker in self.settings.markers:
             value, source = np.full(n, np.nan), np.full(n, np.nan)
             below, taken = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-            scale = np.full(n, None, dtype=object)
-            for key, scale_name in marker_keys.get(marker, []):
+            scale, recorded = np.full(n, None, dtype=object), np.full(n, None, dtype=object)
+            for key, scale_name, source_unit in marker_keys.get(marker, []):
                 flagged = (
                     data[f"{key}_below_lod"].astype("boolean").fillna(False).to_numpy(dtype=bool)
                 )
@@ -225,9 +228,11 @@ class CohortHarmonizer:
                 source[take] = data[f"{key}_source"].to_numpy(dtype=float)[take]
                 below[take] = flagged[take]
                 scale[take] = scale_name
+                recorded[take] = source_unit
                 taken |= take
             data[marker], data[f"{marker}_source"] = value, source
             data[f"{marker}_below_lod"], data[f"{marker}_scale"] = below, scale
+            data[f"{marker}_source_unit"] = recorded
         return data
 
     def exclude_patients(
@@ -380,6 +385,7 @@ class CohortHarmonizer:
                         "cancer_type": data["cancer_type"][have].to_numpy(),
                         "marker": m,
                         "scale": data[f"{m}_scale"][have].to_numpy(),
+                        "source_unit": data[f"{m}_source_unit"][have].to_numpy(),
                         "source_value": data[f"{m}_source"][have].to_numpy(),
                         "value": data[m][have].to_numpy(),
                         "below_lod": data[f"{m}_below_lod"][have].to_numpy(),

@@ -67,11 +67,12 @@ def merge_flow(flows: list[dict], markers: list[str], endpoints: list[str]) -> d
 
 
 def marker_qc_summary(qc: pd.DataFrame) -> pd.DataFrame:
-    """Per cohort, cancer type and marker: scale, n, detection-limit fraction, distribution
-    of values as written (source unit) and after harmonization."""
+    """Per cohort, cancer type, marker and scale: the unit or scale the values were recorded
+    in, n, detection-limit fraction, distribution of values as written (source unit) and
+    after harmonization."""
     rows = []
-    for (cohort, cancer_type, marker, scale), g in qc.groupby(
-        ["cohort", "cancer_type", "marker", "scale"], sort=True
+    for (cohort, cancer_type, marker, scale, source_unit), g in qc.groupby(
+        ["cohort", "cancer_type", "marker", "scale", "source_unit"], sort=True
     ):
         rows.append(
             {
@@ -79,6 +80,7 @@ def marker_qc_summary(qc: pd.DataFrame) -> pd.DataFrame:
                 "cancer_type": cancer_type,
                 "marker": marker,
                 "scale": scale,
+                "source_unit": source_unit,
                 "n": len(g),
                 "n_below_lod": int(g["below_lod"].sum()),
                 "fraction_below_lod": float(g["below_lod"].mean()),

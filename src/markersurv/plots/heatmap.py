@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import matplotlib as mpl
 import numpy as np
@@ -20,6 +21,9 @@ _HR_TICKS = (0.25, 0.33, 0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
 _LIMIT_RANGE = (math.log(1.5), math.log(4.0))
 PH_MARK = "\u2020"
 _ROW = 0.4
+# Column labels: characters per line of a marker name, and inches per character.
+_LABEL_CHARS = 12
+_INCH_PER_CHAR = 0.075
 
 
 def q_mark(q: float, thresholds: tuple[float, float] = (0.05, 0.01)) -> str:
@@ -121,8 +125,16 @@ def plot_pancancer_map(
     norm = Normalize(vmin=-m, vmax=m)
     cmap = mpl.colormaps[DIVERGING_CMAP]
 
+    # Column labels: the marker wrapped to a few words a line, then the endpoint; columns
+    # widen for the longest line so that neighbouring labels never run together.
+    heads = [
+        f"{textwrap.fill(labels.marker(mk), _LABEL_CHARS)}\n{labels.endpoint(ep)}"
+        for mk, ep in pairs
+    ]
+    longest = max((len(line) for head in heads for line in head.splitlines()), default=0)
+    column = max(0.7, _INCH_PER_CHAR * longest + 0.15)
     with themed():
-        fig = new_figure(2.8 + 0.7 * len(pairs), 1.9 + _ROW * len(rows))
+        fig = new_figure(2.8 + column * len(pairs), 1.9 + _ROW * len(rows))
         ax = fig.add_subplot(label="map")
         mesh = ax.pcolormesh(
             np.ma.masked_invalid(log_hr), cmap=cmap, norm=norm, edgecolors="white", linewidth=0.5
@@ -164,7 +176,7 @@ def plot_pancancer_map(
         ax.set_ylim(len(rows), 0)
         ax.set_xticks(
             np.arange(len(pairs)) + 0.5,
-            labels=[f"{labels.marker(mk)}\n{labels.endpoint(ep)}" for mk, ep in pairs],
+            labels=heads,
         )
         ax.set_yticks(np.arange(len(rows)) + 0.5, labels=rows)
         ax.tick_params(length=0)

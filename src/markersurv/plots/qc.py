@@ -307,6 +307,15 @@ def plot_scales(
                     )
                     continue
                 scale = str(hit["scale"].iloc[0])
+                recorded = sorted(
+                    {str(u) for u in hit.get("source_unit", pd.Series(dtype=str)).dropna()}
+                    - {scale}
+                )
+                as_recorded = (
+                    f"\nrecorded in {' or '.join(scale_label(u) for u in recorded)}"
+                    if recorded
+                    else ""
+                )
                 ax.add_patch(
                     Rectangle(
                         (j - 0.48, i - 0.42),
@@ -320,7 +329,7 @@ def plot_scales(
                 ax.text(
                     j,
                     i,
-                    f"{scale_label(scale)}\nn = {int(hit['n'].sum())}",
+                    f"{scale_label(scale)}{as_recorded}\nn = {int(hit['n'].sum())}",
                     ha="center",
                     va="center",
                     fontsize=7.5,
