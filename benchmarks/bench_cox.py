@@ -134,6 +134,8 @@ def python_worker(path: str, n: int, stratified: bool) -> dict:
             out["coef"], out["se"] = value.coef.tolist(), value.se.tolist()
         else:
             out["concordance"] = float(value[1].c)
+        # Freed before the next call: the peak RSS is that of one fit (and its concordance).
+        del value
     return out
 
 

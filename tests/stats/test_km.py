@@ -212,6 +212,30 @@ def test_groups_keep_categorical_order_and_sort_otherwise():
 
 
 @pytest.mark.parametrize(
+    "values",
+    [
+        np.array([7, 3, 7, 9, 3]),  # gaps in a small range: the counting path
+        np.array([-128, 127, -128, 0], dtype=np.int8),  # the whole int8 range
+        np.array([0, 2**40, 5]),  # a wide range: sorted
+        np.array([2.5, 1.0, 2.5]),
+        np.array([True, False, True]),
+        np.array(["b", "a", "b"], dtype=object),
+    ],
+)
+def test_levels_of_arrays_equal_those_of_pandas(values):
+    levels, codes = ordered_levels(values)
+    expected_levels, expected_codes = ordered_levels(pd.Series(values))
+    assert levels == expected_levels
+    np.testing.assert_array_equal(codes, expected_codes)
+    assert codes.dtype == np.intp
+
+
+def test_missing_numeric_levels_are_refused():
+    with pytest.raises(SurvivalDataError, match="1 missing values"):
+        ordered_levels(np.array([1.0, np.nan]), "strata")
+
+
+@pytest.mark.parametrize(
     ("time", "event", "message"),
     [
         ([1.0, np.nan], [1, 0], "missing"),

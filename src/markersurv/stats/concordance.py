@@ -229,7 +229,7 @@ def concordance_index(time, event, risk_score, strata=None, timefix: bool = True
         )
     codes = np.zeros(t.size, dtype=np.int64)
     if strata is not None:
-        codes = ordered_levels(strata, "strata")[1].astype(np.int64)
+        codes = ordered_levels(strata, "strata")[1].astype(np.int64, copy=False)
     n = t.size
     by_score = float_order(score)
     rank = np.empty(n, dtype=np.int64)
@@ -239,17 +239,21 @@ def concordance_index(time, event, risk_score, strata=None, timefix: bool = True
     order = code_order(e.astype(np.int64), by_score)
     order = float_order(t, descending=True, then=order)
     stratified = n > 0 and codes.min() != codes.max()
+    shifted = codes - codes.min() if stratified else codes
     if stratified:
-        order = code_order(codes - codes.min(), order)
+        order = code_order(shifted, order)
     s, tt, d, v = codes[order], t[order], e[order].astype(bool), rank[order]
     # Strata compare as disjoint score ranges: the key is the rank of (stratum, score).
     if stratified:
-        by_key = code_order(codes - codes.min(), by_score)
+        by_key = code_order(shifted, by_score)
         key_rank = np.empty(n, dtype=np.int64)
         key_rank[by_key] = _dense_ranks(codes[by_key], rank[by_key])
         key = key_rank[order]
+        del by_key, key_rank
     else:
         key = v
+    # Only the sorted copies are read from here on: free the rest before the pair counts.
+    del t, e, codes, shifted, by_score, rank, order
     n_keys = int(key.max()) + 1 if n else 0
     influence = np.empty((n, 3))
     concordant, discordant, tied_risk, tied_pairs, tied_xy = _pair_counts(

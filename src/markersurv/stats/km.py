@@ -12,13 +12,17 @@ only matters for times produced by different arithmetic.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
-from scipy.stats import norm
+
+from markersurv.stats.light_distributions import normal_quantile
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ConfType = Literal["log", "log-log", "plain"]
 CONF_TYPES: tuple[str, ...] = ("log", "log-log", "plain")
@@ -87,6 +91,14 @@ def ordered_levels(values, name: str = "group") -> tuple[list, np.ndarray]:
     SurvivalDataError
         When a value is missing.
     """
+    loaded = sys.modules.get("pandas")
+    if loaded is None or not isinstance(values, loaded.Series | loaded.Categorical):
+        array = np.asarray(values)
+        if array.dtype.kind in "iufb":
+            # numbers (strata codes, say) need no pandas: sorted levels, as below
+            return _numeric_levels(array, name)
+    import pandas as pd
+
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     if series.isna().any():
         raise SurvivalDataError(
@@ -102,11 +114,30 @@ def ordered_levels(values, name: str = "group") -> tuple[list, np.ndarray]:
     return list(levels), codes
 
 
+def _numeric_levels(values: np.ndarray, name: str) -> tuple[list, np.ndarray]:
+    missing = np.isnan(values) if values.dtype.kind == "f" else np.zeros(values.shape, bool)
+    if missing.any():
+        raise SurvivalDataError(
+            f"{name} has {int(missing.sum())} missing values (first at position "
+            f"{int(np.argmax(missing))}); drop or label them first"
+        )
+    if values.dtype.kind in "iu" and values.size:
+        low, high = int(values.min()), int(values.max())
+        if high - low <= values.size and -(2**62) < low and high < 2**62:
+            # integer codes of a small range: a table of the present ones, no sort
+            shifted = values.astype(np.intp, copy=False) - low
+            present = np.bincount(shifted, minlength=high - low + 1) > 0
+            codes = (np.cumsum(present) - 1)[shifted]
+            return (np.flatnonzero(present) + low).tolist(), codes.astype(np.intp, copy=False)
+    levels, codes = np.unique(values, return_inverse=True)
+    return levels.tolist(), codes.astype(np.intp)
+
+
 def _confidence_limits(
     surv: np.ndarray, std_err: np.ndarray, conf_type: str, conf_level: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise limits from the survival and the standard error of its logarithm (R's rule)."""
-    z = norm.ppf(1.0 - (1.0 - conf_level) / 2.0)
+    z = normal_quantile(1.0 - (1.0 - conf_level) / 2.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if conf_type == "plain":
             half = std_err * surv * z
@@ -188,6 +219,8 @@ class KaplanMeier:
 
     def table(self) -> pd.DataFrame:
         """The step table: time, n_risk, n_event, n_censor, surv, std_err, lower, upper."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "time": self.time,
@@ -223,6 +256,8 @@ class KaplanMeier:
             upper, n_risk (patients with follow-up at least ``time``, and entered before it;
             0 past the last time).
         """
+        import pandas as pd
+
         t = self._times(times)
         row = np.searchsorted(self.time, t, side="right") - 1
         before = row < 0
@@ -255,6 +290,8 @@ class KaplanMeier:
         pandas.DataFrame
             time, n_risk, n_event, cum_events, n_censor, cum_censored (times sorted).
         """
+        import pandas as pd
+
         t = self._times(times)
         cum_events = np.searchsorted(self.sorted_event_time, t, side="right").astype(np.int64)
         cum_all = np.searchsorted(self.sorted_time, t, side="right").astype(np.int64)

@@ -50,43 +50,36 @@ def merge_close_times_ordered(
     """
     time = np.asarray(time, dtype=float)
     order = float_order(time)
-    merged_sorted = _merge_sorted(time[order], tolerance)
-    if merged_sorted is None:
-        return time, order
-    merged = np.empty_like(time)
-    merged[order] = merged_sorted
-    return merged, order
-
-
-def _merge_sorted(ordered: np.ndarray, tolerance: float) -> np.ndarray | None:
-    mean_abs, distinct = _distinct_mean_abs(ordered)
+    mean_abs, distinct = _distinct_mean_abs(time, order)
     if distinct < 2:
-        return None
-    merged = _merge_chains(ordered, tolerance, mean_abs)
-    return None if merged.size == 0 else merged
+        return time, order
+    merged = _merge_chains(time, order, tolerance, mean_abs)
+    return (time if merged.size == 0 else merged), order
 
 
 @numba.njit(cache=True, nogil=True)
-def _distinct_mean_abs(ordered):
+def _distinct_mean_abs(time, order):
+    """Mean absolute value of the distinct times, and their number (``order`` sorts them)."""
     total = 0.0
     count = 0
-    for i in range(ordered.size):
-        if i == 0 or ordered[i] != ordered[i - 1]:
-            total += abs(ordered[i])
+    for i in range(order.size):
+        if i == 0 or time[order[i]] != time[order[i - 1]]:
+            total += abs(time[order[i]])
             count += 1
     return (total / count if count else 0.0), count
 
 
 @numba.njit(cache=True, nogil=True)
-def _merge_chains(ordered, tolerance, mean_abs):
-    """Each sorted time replaced by the first member of its chain; empty if none merges."""
-    n = ordered.size
+def _merge_chains(time, order, tolerance, mean_abs):
+    """Each time replaced by the first member of its chain, in place of a copy of ``time``
+    (read in the sorted ``order``, no sorted copy); empty if none merges."""
+    n = order.size
     out = np.empty(n)
     merged_any = False
-    chain_value = ordered[0]
-    previous = ordered[0]
+    chain_value = time[order[0]]
+    previous = chain_value
     for i in range(n):
-        value = ordered[i]
+        value = time[order[i]]
         if value != previous:
             gap = value - previous
             if gap <= tolerance or gap / mean_abs <= tolerance:
@@ -94,5 +87,5 @@ def _merge_chains(ordered, tolerance, mean_abs):
             else:
                 chain_value = value
             previous = value
-        out[i] = chain_value
+        out[order[i]] = chain_value
     return out if merged_any else out[:0]

@@ -9,10 +9,10 @@ fits and terms get status ``not_estimable``, NaN estimates and a note that says 
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from markersurv.stats.cox.likelihood import RiskSets, inverse_kept
 from markersurv.stats.cox.newton import NewtonResult, newton_raphson
@@ -28,14 +28,20 @@ from markersurv.stats.timefix import merge_close_times_ordered
 __all__ = ["CoxFit", "fit_cox"]
 
 
-def _readonly(values: np.ndarray) -> np.ndarray:
-    out = np.array(values)
+def _readonly(values: np.ndarray, *inputs) -> np.ndarray:
+    """``values`` frozen for the fit to keep: copied only where it may share memory with one
+    of the caller's ``inputs`` (an array the fit made itself is frozen as it is)."""
+    shared = any(isinstance(a, np.ndarray) and np.shares_memory(values, a) for a in inputs)
+    out = np.array(values) if shared or not values.flags.owndata else values
     out.setflags(write=False)
     return out
 
 
 def _design(x, n: int) -> tuple[tuple[str, ...], np.ndarray]:
-    if isinstance(x, pd.DataFrame):
+    # pandas only where it is already loaded: a DataFrame cannot come from anywhere else, and
+    # a fit from arrays then needs no pandas at all.
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(x, pd.DataFrame):
         names = tuple(str(c) for c in x.columns)
         for name in names:
             if not (pd.api.types.is_numeric_dtype(x[name]) or pd.api.types.is_bool_dtype(x[name])):
@@ -210,17 +216,17 @@ def fit_cox(
         n=t.size,
         events=int(e.sum()),
         ties=ties,
-        _time=_readonly(t),
-        _event=_readonly(e),
-        _strata=_readonly(codes),
-        _entry=None if start is None else _readonly(start),
+        _time=_readonly(t, time, entry),
+        _event=_readonly(e, event),
+        _strata=_readonly(codes, strata),
+        _entry=None if start is None else _readonly(start, time, entry),
     )
     if data["events"] == 0:
         return _not_estimable(data, "no events: the partial likelihood is flat", nan_stats=True)
 
     means, scale = _center_scale(values)
     risk_sets = RiskSets.build(
-        t, e, ((values - means) * scale).T, codes, ties, ascending=ascending, entry=start
+        t, e, values.T, codes, ties, ascending=ascending, entry=start, centre=(means, scale)
     )
     first, res, counts, notes = _attempts(risk_sets, beta0 / scale, max_iter, tol, refit_step)
     null = first if init is None else newton_raphson(risk_sets, np.zeros(p), max_iter=0, tol=tol)

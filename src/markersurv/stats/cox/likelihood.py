@@ -25,25 +25,31 @@ Ties = Literal["efron", "breslow"]
 
 
 @numba.njit(cache=True, nogil=True)
-def _forward_pass(z, dead, sign, group_end, stratum_start, beta, efron, risk, means, group_weight):
-    """Risk-set sums row by row; the log-likelihood and each death's weighted covariate mean.
+def _forward_pass(
+    z, dead, sign, group_end, stratum_start, beta, efron, risk, mean_sum, mean_outer, group_weight
+):
+    """Risk-set sums row by row; the log-likelihood and the sums over deaths of each death's
+    weighted covariate mean and of its outer product.
 
     Rows are sorted by stratum and descending time; ``group_end[i]``: row i is the last of its
     stratum's rows at its time; ``stratum_start[i]``: row i opens a stratum; ``sign[i]``: 1,
     or -1 for a row that takes its patient out of the risk sets (entry). Fills ``risk``
-    (``sign * exp(eta)`` per row), ``means`` (one row per death, in row order: the risk-set mean of
-    the covariates under Efron's or Breslow's weights) and, at each group's last row,
+    (``sign * exp(eta)`` per row), ``mean_sum`` and ``mean_outer`` (the sums over deaths of the
+    risk-set mean of the covariates under Efron's or Breslow's weights, and of its outer
+    product; zeroed here) and, at each group's last row,
     ``group_weight[i, 0]`` (the sum of ``1 / denominator`` over the group's deaths) and
     ``group_weight[i, 1]`` (the same weighted by Efron's fractions).
     """
     n, p = z.shape
     s1 = np.zeros(p)
     d1 = np.zeros(p)
+    mean = np.zeros(p)
+    mean_sum[:] = 0.0
+    mean_outer[:, :] = 0.0
     loglik = 0.0
     s0 = 0.0
     d0 = 0.0
     nd = 0
-    row = 0
     for i in range(n):
         if stratum_start[i]:
             s0 = 0.0
@@ -66,66 +72,113 @@ def _forward_pass(z, dead, sign, group_end, stratum_start, beta, efron, risk, me
         group_weight[i, 0] = 0.0
         group_weight[i, 1] = 0.0
         if group_end[i] and nd > 0:
-            inv_sum = 0.0
-            frac_sum = 0.0
-            for j in range(nd):
-                # Efron: the j-th of nd tied deaths sees the risk set less j/nd of them.
-                frac = j / nd if efron else 0.0
-                den = s0 - frac * d0
-                loglik -= np.log(den)
-                inv = 1.0 / den
-                inv_sum += inv
-                frac_sum += frac * inv
-                for k in range(p):
-                    means[row, k] = (s1[k] - frac * d1[k]) * inv
-                row += 1
-            group_weight[i, 0] = inv_sum
-            group_weight[i, 1] = frac_sum
+            loglik -= _death_group(
+                nd, efron, s0, d0, s1, d1, mean, mean_sum, mean_outer, group_weight, i
+            )
             nd = 0
             d0 = 0.0
             d1[:] = 0.0
+    _mirror_lower(mean_outer)
     return loglik
 
 
 @numba.njit(cache=True, nogil=True)
-def _row_weights(dead, group_end, stratum_start, risk, group_weight):
-    """Each row's total weight over the risk sets it belongs to (the information's X'WX).
+def _death_group(nd, efron, s0, d0, s1, d1, mean, mean_sum, mean_outer, group_weight, row):
+    """The ``nd`` tied deaths of the group ending at ``row``: adds each one's risk-set mean
+    to ``mean_sum`` and its outer product to ``mean_outer`` (lower triangle), writes
+    ``group_weight[row]`` (sum of ``1 / denominator``, and of it times Efron's fraction) and
+    returns the sum of the log denominators."""
+    p = s1.size
+    log_den = 0.0
+    inv_sum = 0.0
+    frac_sum = 0.0
+    for j in range(nd):
+        # Efron: the j-th of nd tied deaths sees the risk set less j/nd of them.
+        frac = j / nd if efron else 0.0
+        den = s0 - frac * d0
+        log_den += np.log(den)
+        inv = 1.0 / den
+        inv_sum += inv
+        frac_sum += frac * inv
+        for k in range(p):
+            mean[k] = (s1[k] - frac * d1[k]) * inv
+            mean_sum[k] += mean[k]
+        for a in range(p):
+            for b in range(a + 1):
+                mean_outer[a, b] += mean[a] * mean[b]
+    group_weight[row, 0] = inv_sum
+    group_weight[row, 1] = frac_sum
+    return log_den
+
+
+@numba.njit(cache=True, nogil=True)
+def _mirror_lower(matrix):
+    """Copy the lower triangle of a square matrix onto its upper triangle."""
+    for a in range(matrix.shape[0]):
+        for b in range(a):
+            matrix[b, a] = matrix[a, b]
+
+
+@numba.njit(cache=True, nogil=True)
+def _risk_to_row_weights(dead, group_end, stratum_start, risk, group_weight):
+    """Turn ``risk`` in place into each row's total weight over the risk sets it belongs to
+    (the information's X'WX), so no second array of n is needed.
 
     A row is in the risk set of its own death group and of every later one of its stratum,
     so its weight is ``exp(eta)`` times a reverse cumulative sum; a death also leaves the
     Efron share of its own group. An entry row's (negative) weight takes off the risk sets
     at or before its patient's entry.
     """
-    n = risk.size
-    out = np.empty(n)
     total = 0.0
     frac = 0.0
-    for i in range(n - 1, -1, -1):
+    for i in range(risk.size - 1, -1, -1):
         if group_end[i]:
             total += group_weight[i, 0]
             frac = group_weight[i, 1]
         w = risk[i] * total
         if dead[i]:
             w -= risk[i] * frac
-        out[i] = w
+        risk[i] = w
         if stratum_start[i]:
             total = 0.0
+
+
+# Rows per block of the weighted Gram matrix: a small temporary, matrix products all the same.
+GRAM_BLOCK = 1 << 16
+
+
+def _weighted_gram(z: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """``(z.T * weight) @ z``, a block of rows at a time."""
+    out = np.zeros((z.shape[1], z.shape[1]))
+    for start in range(0, z.shape[0], GRAM_BLOCK):
+        block = z[start : start + GRAM_BLOCK]
+        out += (block.T * weight[start : start + GRAM_BLOCK]) @ block
     return out
 
 
 @numba.njit(cache=True, nogil=True)
-def _gather(rows, order):
-    out = np.empty((order.size, rows.shape[1]))
+def _gather(rows, order, means, scale):
+    """Rows ``order % n`` of ``rows`` (n, p), centred by ``means`` and scaled by ``scale``."""
+    n, p = rows.shape
+    out = np.empty((order.size, p))
     for i in range(order.size):
-        out[i] = rows[order[i]]
+        src = order[i] % n
+        for k in range(p):
+            out[i, k] = (rows[src, k] - means[k]) * scale[k]
     return out
 
 
-def _gather_rows(z: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """``z[:, order].T`` as a C-ordered (n, p) array (z is (p, n))."""
+def _gather_rows(
+    z: np.ndarray, order: np.ndarray, centre: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """``z[:, order % n].T`` as a C-ordered (n, p) array (z is (p, n)), centred and scaled
+    as ``centre`` (means, scale) says: no centred copy of the whole matrix is made."""
     # A patient's covariates are read as one contiguous row when z is the transpose of an
     # (n, p) C array, as the fit passes it; a (p, n) C array is transposed first.
-    return _gather(np.ascontiguousarray(np.asarray(z, dtype=float).T), order)
+    rows = np.ascontiguousarray(np.asarray(z, dtype=float).T)
+    p = rows.shape[1]
+    means, scale = (np.zeros(p), np.ones(p)) if centre is None else centre
+    return _gather(rows, order, np.asarray(means, dtype=float), np.asarray(scale, dtype=float))
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,6 +209,7 @@ class RiskSets:
         *,
         ascending: np.ndarray | None = None,
         entry: np.ndarray | None = None,
+        centre: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> RiskSets:
         """Sort once.
 
@@ -164,7 +218,8 @@ class RiskSets:
         time, event : numpy.ndarray
             Follow-up times and 0/1 (bool) event indicators, at least one event.
         z : numpy.ndarray
-            ``(p, n)`` covariates (already centred and scaled as the caller wants).
+            ``(p, n)`` covariates, centred and scaled by ``centre`` (means, scale) if given
+            (as the sorted copy is made), else as the caller passes them.
         strata : numpy.ndarray
             Integer stratum code per row.
         ties : {"efron", "breslow"}
@@ -177,11 +232,11 @@ class RiskSets:
             deaths of ``(entry, time]``.
         """
         n = np.asarray(time).size
-        sign = np.ones(n)
+        sign = np.ones(n, dtype=np.int8)  # +1 a row's own exit, -1 its entry (delayed entry)
         if entry is not None:
             time = np.concatenate([time, entry])
             event = np.concatenate([event, np.zeros(n, dtype=np.asarray(event).dtype)])
-            z = np.concatenate([z, z], axis=1)
+            # row i + n is row i's entry: the gather reads its covariates from row i
             strata = np.concatenate([strata, strata])
             sign = np.concatenate([sign, -sign])
             ascending = None
@@ -202,7 +257,8 @@ class RiskSets:
         group_end[-1] = True
         np.not_equal(t[1:], t[:-1], out=group_end[:-1])
         group_end[:-1] |= change[1:]
-        zs = _gather_rows(z, order)
+        del t, s  # only the flags are kept: free the sorted copies before the covariates'
+        zs = _gather_rows(z, order, centre)
         dead = np.asarray(event, dtype=np.bool_)[order]
         return cls(
             z=zs,
@@ -235,7 +291,8 @@ class RiskSets:
         z, dead = self.z, self.dead
         n, p = z.shape
         risk = np.empty(n)
-        means = np.empty((int(self.dead_count), p))
+        mean_sum = np.empty(p)
+        mean_outer = np.empty((p, p))
         group_weight = np.empty((n, 2))
         loglik = _forward_pass(
             z,
@@ -246,13 +303,14 @@ class RiskSets:
             np.ascontiguousarray(beta, dtype=float),
             self.efron,
             risk,
-            means,
+            mean_sum,
+            mean_outer,
             group_weight,
         )
-        weight = _row_weights(dead, self.group_end, self.stratum_start, risk, group_weight)
         # sum over deaths of the weighted covariance = X'WX - sum of the means' outer products
-        score = self.dead_z_sum - means.sum(axis=0)
-        info = (z.T * weight) @ z - means.T @ means
+        score = self.dead_z_sum - mean_sum
+        _risk_to_row_weights(dead, self.group_end, self.stratum_start, risk, group_weight)
+        info = _weighted_gram(z, risk) - mean_outer
         return float(loglik), score, info
 
 

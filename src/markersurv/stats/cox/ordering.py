@@ -48,6 +48,20 @@ def _radix_sort_by(keys: np.ndarray, order: np.ndarray) -> np.ndarray:
     idx = order.copy()
     for i in range(n):
         k[i] = keys[idx[i]]
+    return _radix_sort_owned(k, idx)
+
+
+@numba.njit(cache=True, nogil=True)
+def _radix_sort_identity(keys: np.ndarray) -> np.ndarray:
+    """The stable ordering that sorts ``keys``, which it reorders in place (the caller's
+    own array: no gathered copy is made)."""
+    return _radix_sort_owned(keys, np.arange(keys.size))
+
+
+@numba.njit(cache=True, nogil=True)
+def _radix_sort_owned(k: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Sorts the keys ``k`` and carries ``idx`` along, both arrays the caller gives up."""
+    n = idx.size
     hist = np.zeros((_PASSES, _BUCKETS), dtype=np.int64)
     mask = np.uint64(_BUCKETS - 1)
     for i in range(n):
@@ -84,8 +98,9 @@ def float_order(values: np.ndarray, *, descending: bool = False, then=None) -> n
     equal values, as a stable sort of ``then`` would.
     """
     keys = _float_keys(np.ascontiguousarray(values, dtype=np.float64), descending)
-    start = np.arange(keys.size, dtype=np.int64) if then is None else then
-    return _radix_sort_by(keys, np.ascontiguousarray(start, dtype=np.int64))
+    if then is None:
+        return _radix_sort_identity(keys)
+    return _radix_sort_by(keys, np.ascontiguousarray(then, dtype=np.int64))
 
 
 def code_order(codes: np.ndarray, then: np.ndarray) -> np.ndarray:

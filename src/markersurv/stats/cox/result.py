@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
-from scipy.stats import chi2, norm
 
 from markersurv.stats.concordance import Concordance, concordance_index
 from markersurv.stats.concordance_entry import concordance_with_entry
+from markersurv.stats.light_distributions import chi2_sf_one, normal_quantile
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Status = Literal["ok", "warning", "not_estimable"]
 
@@ -107,7 +109,7 @@ class CoxFit:
         """Wald confidence limits of the hazard ratios, ``exp(coef -/+ z se)``."""
         if not 0 < level < 1:
             raise ValueError(f"level must be between 0 and 1; found {level}")
-        half = norm.ppf(0.5 + level / 2) * self.se
+        half = normal_quantile(0.5 + level / 2) * self.se
         return np.exp(self.coef - half), np.exp(self.coef + half)
 
     @property
@@ -118,11 +120,13 @@ class CoxFit:
     @property
     def p(self) -> np.ndarray:
         """Two-sided Wald p-values per term."""
-        return chi2.sf(self.z**2, 1)
+        return chi2_sf_one(self.z**2)
 
     def _global(self, statistic: float) -> tuple[float, int, float]:
         if self.df == 0 or not np.isfinite(statistic):
             return float("nan"), self.df, float("nan")
+        from scipy.stats import chi2  # only for global tests: the fit alone needs no scipy
+
         return float(statistic), self.df, float(chi2.sf(statistic, self.df))
 
     def wald_test(self) -> tuple[float, int, float]:
@@ -149,6 +153,8 @@ class CoxFit:
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         """One row per term: term, coef, se, hr, hr_lower, hr_upper, z, p, status, note."""
+        import pandas as pd
+
         lower, upper = self.hr_ci(level)
         return pd.DataFrame(
             {
