@@ -103,7 +103,29 @@ def float_order(values: np.ndarray, *, descending: bool = False, then=None) -> n
     return _radix_sort_by(keys, np.ascontiguousarray(then, dtype=np.int64))
 
 
+@numba.njit(cache=True, nogil=True)
+def _counting_order(codes: np.ndarray, then: np.ndarray, levels: int) -> np.ndarray:
+    """``then`` stably sorted by codes in 0..levels-1: one pass to count, one to place."""
+    start = np.zeros(levels + 1, dtype=np.int64)
+    for i in range(codes.size):
+        start[codes[i] + 1] += 1
+    for c in range(levels):
+        start[c + 1] += start[c]
+    out = np.empty(then.size, dtype=np.int64)
+    for i in range(then.size):
+        c = codes[then[i]]
+        out[start[c]] = then[i]
+        start[c] += 1
+    return out
+
+
 def code_order(codes: np.ndarray, then: np.ndarray) -> np.ndarray:
-    """``then`` stably sorted by non-negative integer codes (strata, event indicators)."""
-    keys = np.ascontiguousarray(codes).astype(np.uint64)
-    return _radix_sort_by(keys, np.ascontiguousarray(then, dtype=np.int64))
+    """``then`` stably sorted by non-negative integer codes (strata, event indicators): a
+    counting sort (one array of n) where the codes span at most n values, else the radix
+    sort."""
+    values = np.ascontiguousarray(codes)
+    order = np.ascontiguousarray(then, dtype=np.int64)
+    small = values.size and int(values.min()) >= 0 and int(values.max()) < max(values.size, 2)
+    if values.dtype.kind in "iub" and small:
+        return _counting_order(values.astype(np.int64, copy=False), order, int(values.max()) + 1)
+    return _radix_sort_by(values.astype(np.uint64), order)
