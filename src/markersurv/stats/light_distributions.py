@@ -28,5 +28,5 @@ def chi2_sf_one(statistic: np.ndarray) -> np.ndarray:
     elementwise; NaN stays NaN."""
     values = np.asarray(statistic, dtype=float)
     root = np.sqrt(np.where(values > 0, values, 0.0) / 2.0)
-    out = _ERFC(root).astype(float)
+    out = np.asarray(_ERFC(root), dtype=float)
     return np.where(np.isnan(values), np.nan, out)
