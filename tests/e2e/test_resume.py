@@ -3,9 +3,10 @@
 The small config (two SYNTHETIC demo cohorts) runs once uninterrupted as the reference. Then,
 for each kill point, `snakemake --cores 2` starts in a fresh working directory as its own
 process group and the whole group is killed when a file shows that a given stage is under
-way: harmonizing the second cohort, fitting the cancer type, plotting while the narrative is
-written. The resumed run must give every result file (logs and benchmarks aside) with the
-reference's bytes, and leave no temporary file of an interrupted write behind.
+way: harmonizing the second cohort, fitting the cancer type, drawing the cancer type's
+figures while the summary figures are drawn. The resumed run must give every result file
+(logs and benchmarks aside) with the reference's bytes, and leave no temporary file of an
+interrupted write behind.
 benchmarks/bench_resume.py does the same at random kill times.
 """
 
@@ -53,10 +54,11 @@ KILL_POINTS = {
         {"fit_cancer_type"},
         "results/tables/cox.tsv",
     ),
-    # Figures are drawn into a staging folder that becomes results/figures/NSCLC at the end.
-    "plotting and narrative": (
-        started("results/logs/write_narrative/narrative.log", "results/figures/.NSCLC.*/*.png"),
-        {"plot_cancer_type", "plot_summary", "write_narrative"},
+    # Figures are drawn into a staging folder that becomes results/figures/NSCLC at the end;
+    # the narrative waits for the summary figures, so the two figure sets are drawn together.
+    "plotting": (
+        started("results/logs/plot_summary/summary.log", "results/figures/.NSCLC.*/*.png"),
+        {"plot_cancer_type", "plot_summary"},
         "results/figures/NSCLC",
     ),
 }
