@@ -16,6 +16,7 @@ from markersurv.errors import ConfigError
 from markersurv.simulate.competing import OtherCauseDeath
 from markersurv.simulate.core import CohortDesign
 from markersurv.simulate.from_truth import simulate_from_truth
+from tests.helpers_truth import demo_truth_with
 
 LOG_HR = {"il6": 0.4, "pstat3": 0.0, "age": 0.0, "male": 0.0, "late_stage": 0.5}
 OTHER = {"median_months": 60.0, "log_hr": {"age": 0.05}}
@@ -74,17 +75,15 @@ def test_the_stated_cause_specific_log_hazard_ratios_are_recovered():
 
 
 def truth_with_other_cause(repo_dir: Path, tmp_path: Path, fields=True) -> Path:
-    document = yaml.safe_load((repo_dir / "resources/demo/truth.yaml").read_text())
-    entry = document["cohorts"]["demo_nsclc_a"]  # an Excel workbook with a notes sheet
-    entry["competing"] = {"median_months": 40, "log_hr": {"age": 0.04}}
-    if fields:
-        entry["export"]["tables"]["clinical"]["fields"].append("dss_cause")
-        entry["export"]["columns"]["dss_cause"] = "Cause of death (0/1/2)"
-    entry.pop("planted", None)
-    document["cohorts"] = {"sim_nsclc_competing": entry}
-    path = tmp_path / "truth.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
-    return path
+    # demo_nsclc_a: an Excel workbook with a notes sheet
+    return demo_truth_with(
+        repo_dir,
+        tmp_path,
+        "demo_nsclc_a",
+        "sim_nsclc_competing",
+        {"competing": {"median_months": 40, "log_hr": {"age": 0.04}}},
+        {"dss_cause": "Cause of death (0/1/2)"} if fields else None,
+    )
 
 
 def test_the_export_spec_and_patient_table_carry_the_cause(repo_dir, tmp_path):

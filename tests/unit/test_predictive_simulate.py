@@ -15,6 +15,7 @@ from markersurv.simulate.core import simulate_patients
 from markersurv.simulate.from_truth import simulate_from_truth
 from markersurv.simulate.treatment import TreatmentEffect
 from markersurv.stats.cox.fit import fit_cox
+from tests.helpers_truth import demo_truth_with
 
 ARMS = {"levels": ["observation", "inhibitor"], "log_hr": -0.3, "interaction": {"il6": -0.4}}
 
@@ -87,16 +88,14 @@ def test_the_demo_is_unchanged_byte_for_byte(repo_dir, tmp_path):
 
 
 def truth_with_treatment(repo_dir: Path, tmp_path: Path) -> Path:
-    document = yaml.safe_load((repo_dir / "resources/demo/truth.yaml").read_text())
-    entry = document["cohorts"]["demo_crc_a"]
-    entry["treatment"] = ARMS
-    entry["export"]["tables"]["clinical"]["fields"].append("treatment")
-    entry["export"]["columns"]["treatment"] = "Arm"
-    entry.pop("planted")
-    document["cohorts"] = {"sim_crc_treated": entry}
-    path = tmp_path / "truth.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return path
+    return demo_truth_with(
+        repo_dir,
+        tmp_path,
+        "demo_crc_a",
+        "sim_crc_treated",
+        {"treatment": ARMS},
+        {"treatment": "Arm"},
+    )
 
 
 def test_the_export_and_spec_carry_the_treatment(repo_dir, tmp_path):

@@ -14,6 +14,7 @@ from markersurv.errors import ConfigError
 from markersurv.simulate.core import CohortDesign
 from markersurv.simulate.from_truth import simulate_from_truth
 from markersurv.simulate.truncation import Truncation
+from tests.helpers_truth import demo_truth_with
 
 LOG_HR = {"il6": 0.4, "pstat3": 0.0, "age": 0.0, "male": 0.0, "late_stage": 0.5}
 
@@ -44,17 +45,14 @@ def test_invalid_truncations_are_refused(bad):
 
 
 def truth_with_entry(repo_dir: Path, tmp_path: Path, fields=True) -> Path:
-    document = yaml.safe_load((repo_dir / "resources/demo/truth.yaml").read_text())
-    entry = document["cohorts"]["demo_npc_a"]
-    entry["truncation"] = {"entry_max_months": 18}
-    if fields:
-        entry["export"]["tables"]["clinical"]["fields"].append("entry")
-        entry["export"]["columns"]["entry"] = "Months to enrolment"
-    entry.pop("planted", None)
-    document["cohorts"] = {"sim_npc_truncated": entry}
-    path = tmp_path / "truth.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
-    return path
+    return demo_truth_with(
+        repo_dir,
+        tmp_path,
+        "demo_npc_a",
+        "sim_npc_truncated",
+        {"truncation": {"entry_max_months": 18}},
+        {"entry": "Months to enrolment"} if fields else None,
+    )
 
 
 def test_the_export_spec_and_patient_table_carry_the_entry(repo_dir, tmp_path):
