@@ -20,8 +20,7 @@ from markersurv.config.schema import load_schema
 from markersurv.errors import InputFileError, MarkersurvError
 from markersurv.harmonize.validation import validate_spec
 from markersurv.ingest.readers import field_columns
-from markersurv.init_cohort.draft import Draft, draft_cohort_spec
-from markersurv.init_cohort.markers import DEFAULT_MARKERS
+from markersurv.init_cohort.draft import Draft, declared_markers, draft_cohort_spec
 from markersurv.init_cohort.profile import ColumnProfile, name_tokens
 from markersurv.init_cohort.sniff import header_row_of, sniff_delimiter, sniff_table
 from markersurv.init_cohort.spec_yaml import Node, mapping, render, to_data
@@ -30,12 +29,15 @@ from markersurv.init_cohort.units import decide_scale
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
 VOCAB = Vocabulary.load(REPO / "resources" / "vocab")
+# The markers of the demo config, which the drafts look for.
+MARKERS = declared_markers(str(REPO / "config" / "config.yaml"))
 ALWAYS = {"description", "provenance"}  # every draft asks for these two
 
 
 def draft_of(paths, folder: Path, folder_name: str = "data", **kwargs) -> Draft:
     """Draft, and check the two things every draft must be: its YAML reads back to the same
     data, and that data fits the cohort schema."""
+    kwargs.setdefault("markers", MARKERS)
     draft = draft_cohort_spec(paths, data_dirs={folder_name: str(folder)}, vocab=VOCAB, **kwargs)
     assert yaml.safe_load(draft.text) == draft.spec
     jsonschema.Draft202012Validator(load_schema("cohort")).validate(draft.spec)
@@ -489,16 +491,16 @@ def test_unreadable_files_raise_input_file_error(tmp_path, name, content):
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(InputFileError):
-        draft_cohort_spec([path], vocab=VOCAB)
+        draft_cohort_spec([path], MARKERS, vocab=VOCAB)
 
 
 def test_missing_noise_and_unknown_extensions(tmp_path):
     with pytest.raises(InputFileError, match="file not found"):
-        draft_cohort_spec([tmp_path / "absent.csv"], vocab=VOCAB)
+        draft_cohort_spec([tmp_path / "absent.csv"], MARKERS, vocab=VOCAB)
     noise = tmp_path / "noise.dat"
     noise.write_bytes(bytes(np.random.default_rng(1).integers(0, 256, 3000, dtype=np.uint8)))
     with pytest.raises(InputFileError) as error:
-        draft_cohort_spec([noise], vocab=VOCAB)
+        draft_cohort_spec([noise], MARKERS, vocab=VOCAB)
     assert "noise.dat" in str(error.value) and "cohort 'draft'" not in str(error.value)
     text = tmp_path / "export.dat"
     text.write_text("pid,il6_pg_ml,os_days,os_status\nA,1.5,300,1\nB,2.5,200,0\n")
@@ -557,7 +559,7 @@ def test_delimiter_sniffing(text, delimiter):
 )
 def test_pstat3_scale_from_range_only_when_one_scale_fits(values, scale):
     col = ColumnProfile("t", "pstat3", 0, pd.Series([str(v) for v in values]), ())
-    assert decide_scale(VOCAB, DEFAULT_MARKERS[1], col).value == scale
+    assert decide_scale(VOCAB, MARKERS[1], col).value == scale
 
 
 def test_name_tokens_drop_accents_and_punctuation():

@@ -20,6 +20,7 @@ from markersurv.cli import main
 from markersurv.cohort.vocab import Vocabulary
 from markersurv.config.schema import schema_problems
 from markersurv.config.study import Marker
+from markersurv.errors import ConfigError
 from markersurv.harmonize.placeholders import is_placeholder_schema_problem, placeholder_paths
 from markersurv.harmonize.validation import validate_spec
 from markersurv.init_cohort.draft import Draft, declared_markers, draft_cohort_spec
@@ -28,6 +29,8 @@ from markersurv.init_cohort.units import written_unit
 REPO = Path(__file__).resolve().parents[2]
 VOCAB_DIR = REPO / "resources" / "vocab"
 VOCAB = Vocabulary.load(VOCAB_DIR)
+# The markers of the demo config, which the drafts look for.
+MARKERS = declared_markers(str(REPO / "config" / "config.yaml"))
 N = 40
 IL6_EXPRESSION = Marker("il6", "IL-6", "expression", "tumour tissue", "log2")
 
@@ -41,6 +44,7 @@ def draft(tmp_path: Path, columns: dict, name: str = "breast_series.csv", **kwar
         frame.to_excel(path, index=False, sheet_name="data")
     else:
         frame.to_csv(path, index=False, sep="\t" if name.endswith(".tsv") else ",")
+    kwargs.setdefault("markers", MARKERS)
     result = draft_cohort_spec([path], data_dirs={"data": str(tmp_path)}, vocab=VOCAB, **kwargs)
     assert yaml.safe_load(result.text) == result.spec
     paths = placeholder_paths(result.spec)
@@ -270,7 +274,13 @@ def test_markers_come_from_the_config_file(tmp_path):
     assert declared_markers(str(config)) == (
         Marker("mspike", "mspike", "concentration", None, None),
     )
-    assert declared_markers(str(tmp_path / "absent.yaml"))[0].id == "il6"
+    # nothing is assumed about markers: without them the draft says what to give
+    with pytest.raises(ConfigError, match="no analysis config") as absent:
+        declared_markers(str(tmp_path / "absent.yaml"))
+    assert "--config PATH" in str(absent.value) and "absent.yaml" in str(absent.value)
+    config.write_text(yaml.safe_dump({"endpoints": [{"id": "os"}]}))
+    with pytest.raises(ConfigError, match="declares no markers"):
+        declared_markers(str(config))
 
 
 # -- time units ---------------------------------------------------------------------------------
@@ -438,7 +448,7 @@ def test_a_table_without_an_id_column_asks_for_it(tmp_path):
     )
     path = tmp_path / "no_ids.csv"
     frame.to_csv(path, index=False)
-    result = draft_cohort_spec([path], vocab=VOCAB)
+    result = draft_cohort_spec([path], MARKERS, vocab=VOCAB)
     assert result.spec["tables"]["no_ids"]["id_column"] == "CHECK"
     assert (
         "set the column that identifies each patient" in checks(result)["tables.no_ids.id_column"]
@@ -476,7 +486,7 @@ def test_a_comma_that_may_group_thousands_or_mark_decimals_is_check(tmp_path):
     lines += [f"P{i};{i % 3 + 1},{100 + 7 * i};{3 * i + 1};{i % 2}" for i in range(N)]
     path = tmp_path / "comma.csv"
     path.write_text("\n".join(lines) + "\n")
-    result = draft_cohort_spec([path], vocab=VOCAB)
+    result = draft_cohort_spec([path], MARKERS, vocab=VOCAB)
     assert result.spec["tables"]["comma"]["thousands"] == "CHECK"
     assert "decimal: ','" in checks(result)["tables.comma.thousands"]
     assert "2,107" not in result.text  # no cell is quoted

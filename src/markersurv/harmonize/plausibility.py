@@ -18,8 +18,8 @@ from markersurv.cohort.vocab import MarkerScale, Vocabulary
 
 # Cohort medians that concentrations in a correct unit give, in the marker's canonical unit.
 # Circulating cytokines measured in pg/mL have cohort medians of about 1 to a few hundred
-# pg/mL (serum IL-6 in cancer cohorts: about 2-50 pg/mL). A median below 0.5 pg/mL lies below
-# the detection limit of most assays: the values are about 1000 times too small (ng/mL
+# pg/mL (serum interleukins in cancer cohorts: about 2-50 pg/mL). A median below 0.5 pg/mL
+# lies below the detection limit of most assays: the values are about 1000 times too small (ng/mL
 # declared as pg/mL). A median above 1000 pg/mL is about 1000 times too large (pg/mL
 # declared as ng/mL). Only canonical units listed here are checked this way.
 TYPICAL_MEDIAN = {"pg/mL": (0.5, 1000.0)}

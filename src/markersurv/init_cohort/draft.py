@@ -34,7 +34,7 @@ from markersurv.init_cohort.fields import (
 )
 from markersurv.init_cohort.identifiers import identifier_columns, identifier_node
 from markersurv.init_cohort.ids import TableIds, guess_table_ids
-from markersurv.init_cohort.markers import DEFAULT_MARKERS, guess_markers
+from markersurv.init_cohort.markers import guess_markers
 from markersurv.init_cohort.profile import (
     cell_texts,
     missing_tokens_in,
@@ -280,20 +280,20 @@ def checked_data(nodes: list[Node]) -> dict:
 
 def draft_cohort_spec(
     paths: list[str | Path],
+    markers: tuple[Marker, ...],
     cohort_id: str | None = None,
     data_dirs: dict[str, str] | None = None,
     vocab: Vocabulary | None = None,
-    markers: tuple[Marker, ...] = DEFAULT_MARKERS,
 ) -> Draft:
     """Draft a commented cohort spec from data files; the first file is the primary table.
 
     Parameters
     ----------
     paths : data files (CSV, TSV, XLSX, Parquet; long or wide).
+    markers : the markers the config declares (:func:`declared_markers`).
     cohort_id : the spec's id (default from the first file's name or folder).
     data_dirs : named data folders; paths under one are written as ``{name}/...``.
     vocab : vocabularies (default ``resources/vocab``).
-    markers : the markers the config declares (default those of ``config/config.yaml``).
 
     Returns
     -------
@@ -355,12 +355,14 @@ def draft_cohort_spec(
 
 
 def declared_markers(config_path: str) -> tuple[Marker, ...]:
-    """The markers an analysis config declares; the default ones without a config file."""
+    """The markers an analysis config declares: nothing about a marker is assumed, so a
+    missing config or one without markers is an error that says what to give."""
+    hint = "give the analysis config whose markers the draft looks for: --config PATH"
     if not Path(config_path).exists():
-        return DEFAULT_MARKERS
+        raise ConfigError.at("no analysis config here", hint=hint, file=config_path)
     config = read_yaml(config_path, ConfigError)
     if not isinstance(config, dict) or not config.get("markers"):
-        return DEFAULT_MARKERS
+        raise ConfigError.at("the config declares no markers", hint=hint, file=config_path)
     # A validate-only config may give ids alone: the label is then the id.
     return tuple(
         Marker(m["id"], m.get("label", m["id"]), m["kind"], m.get("sample"), m.get("unit"))
@@ -386,8 +388,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
         default=DEFAULT_CONFIG,
-        help="analysis config whose markers the draft looks for (default "
-        f"{DEFAULT_CONFIG}; without it, IL-6 and pSTAT3)",
+        help=f"analysis config whose markers the draft looks for (default {DEFAULT_CONFIG})",
     )
 
 
@@ -404,7 +405,7 @@ def run(args) -> int:
         )
     vocab = Vocabulary.load(args.vocabulary)
     markers = declared_markers(args.config)
-    draft = draft_cohort_spec(args.files, args.cohort_id, data_dirs, vocab, markers)
+    draft = draft_cohort_spec(args.files, markers, args.cohort_id, data_dirs, vocab)
     if not args.out:
         sys.stdout.write(draft.text)
         return 0

@@ -38,11 +38,6 @@ KIND_WORDS = {
 # Words after a marker's name that make it another molecule (IL-6 receptor, IL6ST).
 NOT_THE_MARKER = {"r", "receptor", "ra", "st", "sr"}
 BINARY_WORDS = {"positive": 1, "pos": 1, "negative": 0, "neg": 0}
-# The markers of config/config.yaml: drafts without a config look for these.
-DEFAULT_MARKERS = (
-    Marker("il6", "IL-6", "concentration", "serum", "pg/mL"),
-    Marker("pstat3", "pSTAT3", "tissue_score", "tumour tissue", "IHC score"),
-)
 
 
 def compact(text: str) -> str:
@@ -229,7 +224,7 @@ def guess_marker(ctx: Context, marker: Marker, sniffed: dict, markers=()) -> Nod
     return mapping(marker.id, [Node("sources", items=sources)], [note])
 
 
-def guess_markers(ctx: Context, sniffed: dict, markers=DEFAULT_MARKERS) -> list[Node]:
+def guess_markers(ctx: Context, sniffed: dict, markers: tuple[Marker, ...]) -> list[Node]:
     """Sources of the declared markers; a ``CHECK`` entry when the header names none."""
     nodes = [n for m in markers if (n := guess_marker(ctx, m, sniffed, markers)) is not None]
     if nodes:

@@ -67,16 +67,16 @@ class Labels:
         return self.cohorts.get(cohort, cohort)
 
     def per_sd(self, marker: str) -> str:
-        """A hazard ratio's unit: ``IL-6 (log2 pg/mL, per SD)``, or ``X (per SD)``.
+        """A hazard ratio's unit: ``CRP (log2 mg/L, per SD)``, or ``X (per SD)``.
 
-        >>> Labels({"il6": "IL-6"}, scales={"il6": "log2 pg/mL"}).per_sd("il6")
-        'IL-6 (log2 pg/mL, per SD)'
+        >>> Labels({"crp": "CRP"}, scales={"crp": "log2 mg/L"}).per_sd("crp")
+        'CRP (log2 mg/L, per SD)'
         """
         scale = self.scales.get(marker)
         return f"{self.marker(marker)} ({scale + ', ' if scale else ''}per SD)"
 
     def standardized(self, marker: str) -> str:
-        """An axis of standardized values: ``IL-6 (log2 pg/mL, SDs from the cohort mean)``."""
+        """An axis of standardized values: ``CRP (log2 mg/L, SDs from the cohort mean)``."""
         scale = self.scales.get(marker)
         return f"{self.marker(marker)} ({scale + ', ' if scale else ''}SDs from the cohort mean)"
 
@@ -109,8 +109,8 @@ class Labels:
     ) -> str:
         """The standard title: cancer type, marker, endpoint, optional detail and n.
 
-        >>> Labels({"il6": "IL-6"}).figure_title("BRCA", "il6", "os", 599, detail="median split")
-        'BRCA: IL-6, OS, median split (n = 599)'
+        >>> Labels({"crp": "CRP"}).figure_title("BRCA", "crp", "os", 599, detail="median split")
+        'BRCA: CRP, OS, median split (n = 599)'
         """
         text = f"{cancer_type}: {self.marker(marker)}, {self.endpoint(endpoint)}"
         if detail:

@@ -215,7 +215,8 @@ def build_cohort(
 def _xlsx_subtitle(export) -> str:
     il6 = export["il6"]
     return (
-        f"Serum IL-6 in {il6['unit']} (detection limit {il6['lod']:g}); survival times in "
+        f"{export['columns']['il6']}: detection limit {il6['lod']:g} {il6['unit']}; "
+        "survival times in "
         f"{export['time']['unit'] if 'time' in export else 'dates'}"
     )
 

@@ -269,8 +269,8 @@ def simulate_patients(
     il6_log2 = pop.il6_log2_mean + pop.il6_log2_sd * normals[0]
     pstat3_latent = rho * normals[0] + np.sqrt(1.0 - rho**2) * normals[1]
     pstat3 = pstat3_on_scale(pstat3_latent, pop.pstat3_scale)
-    il6_z = _standardize(il6_log2, "log2 IL-6")
-    pstat3_z = _standardize(pstat3, "pSTAT3")
+    il6_z = _standardize(il6_log2, "log2 of field il6")
+    pstat3_z = _standardize(pstat3, "field pstat3")
 
     age_draw = pop.age_mean + pop.age_sd * rng.standard_normal(n)
     age = np.round(np.clip(age_draw, pop.age_min, pop.age_max))
