@@ -1,7 +1,6 @@
-"""Truth files of one demo cohort with a design added, for tests of ``markersurv simulate``.
-
-The cohort comes from the SYNTHETIC demo truth (resources/demo/truth.yaml), without its
-planted errors, under a new id.
+"""Helpers of the tests of ``markersurv simulate``'s designs: truth files of one demo cohort
+with a design added (from the SYNTHETIC demo truth, resources/demo/truth.yaml, without its
+planted errors, under a new id), the generating model's terms, and harmonizing an export.
 """
 
 from __future__ import annotations
@@ -9,7 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
+
+from markersurv.simulate.core import REFERENCE_AGE
 
 
 def demo_truth_with(
@@ -35,3 +37,28 @@ def demo_truth_with(
     path = tmp_path / "truth.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
     return path
+
+
+def generating_terms(table: pd.DataFrame) -> pd.DataFrame:
+    """The five terms of the simulator's linear predictor (``TERMS``, in their order) as a
+    simulated cohort's columns give them: the conditional model that is correctly specified."""
+    return pd.DataFrame(
+        {
+            "il6": table["il6_z"],
+            "pstat3": table["pstat3_z"],
+            "age": table["age"] - REFERENCE_AGE,
+            "male": (table["sex"] == "male").astype(float),
+            "late_stage": (table["stage_group"] == "late").astype(float),
+        }
+    )
+
+
+def harmonize_written(written: list[Path], out: Path, repo_dir: Path, settings) -> Any:
+    """Harmonize the cohort ``simulate_from_truth`` wrote into ``out`` (its one spec)."""
+    from markersurv.cohort.spec import load_cohort_spec
+    from markersurv.cohort.vocab import Vocabulary
+    from markersurv.harmonize.cohort import harmonize_cohort
+
+    spec_path = next(p for p in written if p.suffix == ".yaml")
+    vocab = Vocabulary.load(repo_dir / "resources" / "vocab")
+    return harmonize_cohort(load_cohort_spec(spec_path, {"demo": str(out)}), vocab, settings)

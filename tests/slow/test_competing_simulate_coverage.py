@@ -23,14 +23,14 @@ binomial test at 0.001; mean estimates within an eighth of the effect.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy.stats import binomtest, norm
 
 from markersurv.analysis.competing import competing_rows
 from markersurv.config.settings import AnalysisSettings
-from markersurv.simulate.core import REFERENCE_AGE, CohortDesign, simulate_replicate
+from markersurv.simulate.core import CohortDesign, simulate_replicate
 from markersurv.stats.cox.fit import fit_cox
+from tests.helpers_truth import generating_terms
 
 REPLICATES = 1000
 LEVEL, ALPHA = 0.95, 0.001
@@ -69,15 +69,7 @@ SETTINGS = AnalysisSettings.from_config(
 
 def conditional_fits(r: int) -> dict:
     table = simulate_replicate(FULL, r)
-    x = pd.DataFrame(
-        {
-            "il6": table["il6_z"],
-            "pstat3": table["pstat3_z"],
-            "age": table["age"] - REFERENCE_AGE,
-            "male": (table["sex"] == "male").astype(float),
-            "late_stage": (table["stage_group"] == "late").astype(float),
-        }
-    )
+    x = generating_terms(table)
     time, cause = table["dss_time"].to_numpy(), table["dss_cause"].to_numpy()
     fits = {code: fit_cox(time, (cause == code).astype(float), x) for code in (1, 2)}
     return {code: (f.status, f.coef, f.se) for code, f in fits.items()}

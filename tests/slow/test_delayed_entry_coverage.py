@@ -18,12 +18,12 @@ at 0.001 against 0.95; the mean estimate must be within an eighth of the effect.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy.stats import binomtest, norm
 
-from markersurv.simulate.core import REFERENCE_AGE, CohortDesign, simulate_replicate
+from markersurv.simulate.core import CohortDesign, simulate_replicate
 from markersurv.stats.cox.fit import fit_cox
+from tests.helpers_truth import generating_terms
 
 REPLICATES = 1000
 LEVEL, ALPHA = 0.95, 0.001
@@ -42,15 +42,7 @@ DESIGN = CohortDesign(
 
 def replicate(r: int) -> dict:
     table = simulate_replicate(DESIGN, r)
-    x = pd.DataFrame(
-        {
-            "il6_z": table["il6_z"],
-            "pstat3_z": table["pstat3_z"],
-            "age": table["age"] - REFERENCE_AGE,
-            "male": (table["sex"] == "male").astype(float),
-            "late": (table["stage_group"] == "late").astype(float),
-        }
-    )
+    x = generating_terms(table)
     fit = fit_cox(
         table["os_time"].to_numpy(),
         table["os_event"].to_numpy(),

@@ -16,7 +16,7 @@ from markersurv.errors import ConfigError
 from markersurv.simulate.competing import OtherCauseDeath
 from markersurv.simulate.core import CohortDesign
 from markersurv.simulate.from_truth import simulate_from_truth
-from tests.helpers_truth import demo_truth_with
+from tests.helpers_truth import demo_truth_with, harmonize_written
 
 LOG_HR = {"il6": 0.4, "pstat3": 0.0, "age": 0.0, "male": 0.0, "late_stage": 0.5}
 OTHER = {"median_months": 60.0, "log_hr": {"age": 0.05}}
@@ -87,9 +87,7 @@ def truth_with_other_cause(repo_dir: Path, tmp_path: Path, fields=True) -> Path:
 
 
 def test_the_export_spec_and_patient_table_carry_the_cause(repo_dir, tmp_path):
-    from markersurv.cohort.spec import load_cohort_spec
-    from markersurv.cohort.vocab import Vocabulary
-    from markersurv.harmonize.cohort import Settings, harmonize_cohort
+    from markersurv.harmonize.cohort import Settings
 
     out = tmp_path / "out"
     written = simulate_from_truth(truth_with_other_cause(repo_dir, tmp_path), out)
@@ -100,8 +98,7 @@ def test_the_export_spec_and_patient_table_carry_the_cause(repo_dir, tmp_path):
     assert dss["competing"]["map"] == {0: 0, 1: 0, 2: 1}
     assert dss["time"] == spec["endpoints"]["os"]["time"]
     harmonizer = Settings(("il6", "pstat3"), ("os", "dss"), "half", b"k", competing=("dss",))
-    vocab = Vocabulary.load(repo_dir / "resources" / "vocab")
-    result = harmonize_cohort(load_cohort_spec(spec_path, {"demo": str(out)}), vocab, harmonizer)
+    result = harmonize_written(written, out, repo_dir, harmonizer)
     data = result.patients
     assert set(data["dss_cause"].dropna()) == {0, 1, 2}
     died = data["os_event"] == 1

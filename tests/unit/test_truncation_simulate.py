@@ -14,7 +14,7 @@ from markersurv.errors import ConfigError
 from markersurv.simulate.core import CohortDesign
 from markersurv.simulate.from_truth import simulate_from_truth
 from markersurv.simulate.truncation import Truncation
-from tests.helpers_truth import demo_truth_with
+from tests.helpers_truth import demo_truth_with, harmonize_written
 
 LOG_HR = {"il6": 0.4, "pstat3": 0.0, "age": 0.0, "male": 0.0, "late_stage": 0.5}
 
@@ -56,9 +56,7 @@ def truth_with_entry(repo_dir: Path, tmp_path: Path, fields=True) -> Path:
 
 
 def test_the_export_spec_and_patient_table_carry_the_entry(repo_dir, tmp_path):
-    from markersurv.cohort.spec import load_cohort_spec
-    from markersurv.cohort.vocab import Vocabulary
-    from markersurv.harmonize.cohort import Settings, harmonize_cohort
+    from markersurv.harmonize.cohort import Settings
 
     out = tmp_path / "out"
     written = simulate_from_truth(truth_with_entry(repo_dir, tmp_path), out)
@@ -66,8 +64,7 @@ def test_the_export_spec_and_patient_table_carry_the_entry(repo_dir, tmp_path):
     spec = yaml.safe_load(spec_path.read_text())
     assert spec["entry"] == {"column": "Months to enrolment", "unit": "months"}
     harmonizer = Settings(("il6", "pstat3"), ("os", "pfs"), "half", b"k")
-    vocab = Vocabulary.load(repo_dir / "resources" / "vocab")
-    result = harmonize_cohort(load_cohort_spec(spec_path, {"demo": str(out)}), vocab, harmonizer)
+    result = harmonize_written(written, out, repo_dir, harmonizer)
     data = result.patients
     seen = data["os_entry"].notna()
     assert seen.mean() > 0.9

@@ -43,6 +43,33 @@ TABLE_KEYS = frozenset(
     "dropped_fraction shuffle".split()
 )
 PLANTED_KEYS = {"duplicate_row", "death_before_diagnosis"}
+# Designs a cohort may state, each exported as a table field exactly when stated:
+# (field, truth key, whether it needs `time` durations, what to give).
+OPTIONAL_DESIGNS = (
+    (
+        "treatment",
+        "treatment",
+        False,
+        "a treatment is exported exactly when the cohort states one: give both "
+        "`treatment` (its arms and effects) and a table field `treatment`, or neither",
+    ),
+    (
+        "entry",
+        "truncation",
+        True,
+        "delayed entry is exported exactly when the cohort states a truncation, as a "
+        "duration: give `truncation` (entry_max_months), a table field `entry` and "
+        "`time` durations, or neither",
+    ),
+    (
+        "dss_cause",
+        "competing",
+        True,
+        "death from another cause is exported exactly when the cohort states one, "
+        "with durations: give `competing` (median_months, log_hr), a table field "
+        "`dss_cause` and `time` durations, or neither",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -108,36 +135,10 @@ def parse_cohort(cohort_id: str, entry: Mapping[str, Any], source: str) -> Cohor
             Problem(f"log_hr must state every term; missing {sorted(missing_log_hr)}", where)
         )
     fields_written = {f for t in tables.values() for f in t.get("fields", [])}
-    if ("treatment" in fields_written) != ("treatment" in entry):
-        problems.append(
-            Problem(
-                "a treatment is exported exactly when the cohort states one: give both "
-                "`treatment` (its arms and effects) and a table field `treatment`, or neither",
-                where,
-            )
-        )
-    if ("entry" in fields_written) != ("truncation" in entry) or (
-        "entry" in fields_written and "time" not in export
-    ):
-        problems.append(
-            Problem(
-                "delayed entry is exported exactly when the cohort states a truncation, as a "
-                "duration: give `truncation` (entry_max_months), a table field `entry` and "
-                "`time` durations, or neither",
-                where,
-            )
-        )
-    if ("dss_cause" in fields_written) != ("competing" in entry) or (
-        "dss_cause" in fields_written and "time" not in export
-    ):
-        problems.append(
-            Problem(
-                "death from another cause is exported exactly when the cohort states one, "
-                "with durations: give `competing` (median_months, log_hr), a table field "
-                "`dss_cause` and `time` durations, or neither",
-                where,
-            )
-        )
+    for field, key, durations, message in OPTIONAL_DESIGNS:
+        written = field in fields_written
+        if written != (key in entry) or (durations and written and "time" not in export):
+            problems.append(Problem(message, where))
     n = entry["n"]
     rows = [planted.get("duplicate_row", 1), *planted.get("death_before_diagnosis", [])]
     if not all(1 <= k <= n for k in rows):

@@ -12,6 +12,21 @@ class SurvivalDataError(ValueError):
     """Survival times, events, groups or strata cannot be analysed as given."""
 
 
+def paired_arrays(time, codes, name: str, plural: str) -> tuple[np.ndarray, np.ndarray]:
+    """``time`` as floats and ``codes`` as given, both flat, of one non-zero length (``name``
+    and ``plural`` name the codes in the error)."""
+    t = np.asarray(time, dtype=float).ravel()
+    raw = np.asarray(codes).ravel()
+    if t.size != raw.size:
+        raise SurvivalDataError(
+            f"time and {name} must have the same length; found {t.size} times and "
+            f"{raw.size} {plural}"
+        )
+    if t.size == 0:
+        raise SurvivalDataError(f"no observations: expected at least one (time, {name}) pair")
+    return t, raw
+
+
 def survival_arrays(time, event) -> tuple[np.ndarray, np.ndarray]:
     """Check right-censored data and return ``(time, event)`` as float and bool arrays.
 
@@ -28,15 +43,7 @@ def survival_arrays(time, event) -> tuple[np.ndarray, np.ndarray]:
         On missing, negative or infinite times, event codes other than 0/1, unequal lengths or
         no observations.
     """
-    t = np.asarray(time, dtype=float).ravel()
-    e_raw = np.asarray(event).ravel()
-    if t.size != e_raw.size:
-        raise SurvivalDataError(
-            f"time and event must have the same length; found {t.size} times and "
-            f"{e_raw.size} event codes"
-        )
-    if t.size == 0:
-        raise SurvivalDataError("no observations: expected at least one (time, event) pair")
+    t, e_raw = paired_arrays(time, event, "event", "event codes")
     bad = ~np.isfinite(t)
     if bad.any():
         raise SurvivalDataError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from markersurv.stats.km import SurvivalDataError
+from markersurv.stats.survival_data import SurvivalDataError, paired_arrays
 
 CENSORED, EVENT, COMPETING = 0, 1, 2
 
@@ -19,15 +19,7 @@ def competing_arrays(time, cause) -> tuple[np.ndarray, np.ndarray]:
         On missing, negative or infinite times, causes other than 0, 1, 2, unequal lengths
         or no observations.
     """
-    t = np.asarray(time, dtype=float).ravel()
-    c_raw = np.asarray(cause).ravel()
-    if t.size != c_raw.size:
-        raise SurvivalDataError(
-            f"time and cause must have the same length; found {t.size} times and "
-            f"{c_raw.size} causes"
-        )
-    if t.size == 0:
-        raise SurvivalDataError("no observations: expected at least one (time, cause) pair")
+    t, c_raw = paired_arrays(time, cause, "cause", "causes")
     bad = ~np.isfinite(t) | (t < 0)
     if bad.any():
         raise SurvivalDataError(
