@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,16 @@ RST_SPECIAL = re.compile(r"([\\`*_|])")
 
 
 def read_catalog(folder: str | Path) -> pd.DataFrame:
-    return read_table("figures", Path(folder) / CATALOG).set_index("figure")
+    """A folder's figures.tsv by figure; read once per version of the file, since the report
+    asks for the labels and category of every figure of the folder in turn."""
+    path = Path(folder) / CATALOG
+    stat = path.stat()
+    return _catalog(str(path), stat.st_mtime_ns, stat.st_size).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _catalog(path: str, _mtime_ns: int, _size: int) -> pd.DataFrame:
+    return read_table("figures", path).set_index("figure")
 
 
 # Each figure kind in words, the first label of a report entry (the report sorts by it).
