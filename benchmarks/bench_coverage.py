@@ -35,7 +35,6 @@ import datetime
 import multiprocessing
 import os
 import platform
-import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -53,7 +52,9 @@ from markersurv.config.settings import AnalysisSettings
 from markersurv.simulate.core import Baseline, Censoring, CohortDesign, simulate_replicate
 
 HERE = Path(__file__).resolve().parent
-README = HERE / "README.md"
+sys.path.insert(0, str(HERE))
+import harness  # noqa: E402
+
 SECTION = "Coverage"
 
 N = 300
@@ -317,17 +318,6 @@ def markdown(summary: pd.DataFrame, command: str, info: dict) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path = README) -> None:
-    """Replace (or append) this benchmark's section of the benchmarks README."""
-    current = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(rf"^## {SECTION}\n.*?(?=^## |\Z)", flags=re.MULTILINE | re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text + "\n", current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(updated.rstrip("\n") + "\n")
-
-
 def event_fraction(replicates: int) -> float:
     design = designs(TRUTH_A, "A")[0]
     return float(
@@ -355,7 +345,7 @@ def main(argv=None) -> None:
     text = markdown(summary, command, info)
     print(text)
     if not args.no_readme:
-        write_section(text)
+        harness.write_section(SECTION, text)
     sys.stdout.flush()
 
 

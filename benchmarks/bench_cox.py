@@ -39,9 +39,6 @@ import argparse  # noqa: E402
 import datetime  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
-import re  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -49,8 +46,9 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
-README = HERE / "README.md"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402
+
 DAYS_PER_MONTH = 30.4375
 BETA = np.array([0.4, -0.3, 0.2, 0.0])
 PATTERNS = ("tied", "untied")
@@ -139,21 +137,6 @@ def python_worker(path: str, n: int, stratified: bool) -> dict:
     return out
 
 
-def _spawn(command: list[str]) -> dict:
-    """Start a worker, wait for it with wait4 (to read its own peak RSS), parse its JSON."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(command, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if proc.returncode:
-            raise RuntimeError(f"{command[0]} failed:\n{err.read()}")
-        result = json.loads(out.read().strip().splitlines()[-1])
-    result["rss_mb"] = usage.ru_maxrss / 1024
-    return result
-
-
 def measure(n: int, pattern: str, strata: int, rounds: int, folder: Path) -> dict:
     path = folder / f"cox_{n}_{pattern}_{strata}.bin"
     cols = simulate(n, pattern, strata)
@@ -165,7 +148,7 @@ def measure(n: int, pattern: str, strata: int, rounds: int, folder: Path) -> dic
     r_cmd = ["Rscript", "--vanilla", str(script), str(path), str(n), stratified]
     ours, theirs = [], []
     for k in range(rounds + 1):  # round 0 is the warm-up, discarded
-        a, b = _spawn(ours_cmd), _spawn(r_cmd)
+        a, b = harness.spawn_json(ours_cmd), harness.spawn_json(r_cmd)
         if k:
             ours.append(a)
             theirs.append(b)
@@ -186,19 +169,14 @@ def measure(n: int, pattern: str, strata: int, rounds: int, folder: Path) -> dic
     }
 
 
-def _stats(runs: list[dict], key: str) -> tuple[float, float]:
-    values = [run[key] for run in runs]
-    return min(values), statistics.median(values)
-
-
 def _row_text(row: dict) -> str:
     cells = [f"{row['n']:,}", row["pattern"], str(row["strata"]), f"{row['distinct']:,}"]
     for key in ("fit_cpu", "conc_cpu"):
-        a_min, a_med = _stats(row["ours"], key)
-        b_min, b_med = _stats(row["r"], key)
+        a_min, a_med = harness.min_median(row["ours"], key)
+        b_min, b_med = harness.min_median(row["r"], key)
         cells += [f"{a_min:.3f} / {a_med:.3f}", f"{b_min:.3f} / {b_med:.3f}"]
         cells += [f"{a_min / b_min:.2f} / {a_med / b_med:.2f}"]
-    walls = _stats(row["ours"], "conc_wall")[0], _stats(row["r"], "conc_wall")[0]
+    walls = min(r["conc_wall"] for r in row["ours"]), min(r["conc_wall"] for r in row["r"])
     cells += [f"{walls[0]:.3f} / {walls[1]:.3f}"]
     cells += [f"{max(r['rss_mb'] for r in row['ours']):.0f}"]
     cells += [f"{max(r['rss_mb'] for r in row['r']):.0f}"]
@@ -245,17 +223,6 @@ def markdown(rows: list[dict], rounds: int, load: tuple[float, float], command: 
     )
 
 
-def write_section(text: str, path: Path = README) -> None:
-    """Replace (or append) the ``## Cox`` section of the benchmarks README."""
-    current = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(r"^## Cox\n.*?(?=^## |\Z)", flags=re.MULTILINE | re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text + "\n", current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(updated.rstrip("\n") + "\n")
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -285,7 +252,7 @@ def main(argv=None) -> None:
     text = markdown(rows, args.rounds, (load, os.getloadavg()[0]), command)
     print(text)
     if not args.no_readme:
-        write_section(text)
+        harness.write_section("Cox", text)
 
 
 if __name__ == "__main__":
