@@ -7,13 +7,14 @@ to their normal approximations.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.stats import norm
 
-from markersurv.stats.maxstat.scan import CutpointError, r_sum
+from markersurv.stats.maxstat.scan import CutpointError, accurate_sums
 
 HLMethod = Literal["auto", "exact", "normal"]
 
@@ -61,9 +62,9 @@ def _subset_sum_probabilities(scores: np.ndarray, max_size: int) -> np.ndarray:
 
 def _hl_moments(a: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = a.size
-    total = r_sum(a)
+    total, squares = accurate_sums(a)
     expect = sizes / n * total
-    var = sizes * (n - sizes) / (float(n) ** 2 * (n - 1)) * (n * r_sum(a**2) - total**2)
+    var = sizes * (n - sizes) / (float(n) ** 2 * (n - 1)) * (n * squares - total**2)
     return expect, var
 
 
@@ -124,13 +125,11 @@ def p_hothorn_lausen(
         method = "exact" if work <= HL_EXACT_BUDGET else "normal"
     if m.size == 1:
         return _hl_single(b, a, int(m[0]), method), method
-    first = int(m.min())
-    sizes = np.arange(first, max_size + 1, dtype=float)
+    if method == "normal":
+        return _hl_normal(b, a, m), method
+    sizes = np.arange(int(m.min()), max_size + 1, dtype=float)
     expect, var = _hl_moments(a, sizes)
-    if method == "exact":
-        row_sums = _hl_rows_exact(b, a, sizes, expect, var)
-    else:
-        row_sums = _hl_rows_normal(b, a, expect, var)
+    row_sums = _hl_rows_exact(b, a, sizes, expect, var)
     p = float(np.sum(row_sums[np.searchsorted(sizes, m)]))
     return min(max(p, 0.0), 1.0), method
 
@@ -158,23 +157,38 @@ def _hl_rows_exact(b, a, sizes, expect, var) -> np.ndarray:
     return row_sums
 
 
-def _lattice_cdf(c, expect, sd):
-    return norm.cdf((np.floor(c) + 0.5 - expect) / sd)
+@numba.njit(cache=True, nogil=True, inline="always")
+def _upper_tail(z: float) -> float:
+    """P(Z > z) for a standard normal Z."""
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
 
 
-def _hl_rows_normal(b, a, expect, var) -> np.ndarray:
-    """``_hl_rows_exact`` with each S_m replaced by a continuity-corrected lattice normal."""
-    sd = np.sqrt(var)
-    low_edge = np.ceil(expect - b * sd) - 1
-    high_edge = np.floor(expect + b * sd) + 1
-    row_sums = _lattice_cdf(low_edge, expect, sd) + norm.sf(
-        (np.floor(high_edge - 1) + 0.5 - expect) / sd
-    )
-    amax = float(a.max())
-    below = _lattice_cdf(np.minimum(low_edge[:-1], low_edge[1:] - amax), expect[:-1], sd[:-1])
-    above = norm.sf((np.maximum(high_edge[:-1], high_edge[1:]) - 1 + 0.5 - expect[:-1]) / sd[:-1])
-    row_sums[1:] -= below + above
-    return row_sums
+@numba.njit(cache=True, nogil=True)
+def _hl_normal(b: float, a: np.ndarray, m: np.ndarray) -> float:
+    """The exact bound's sum over the candidate sizes with each S_m replaced by a
+    continuity-corrected lattice normal: the exceedance mass at each size m_k, minus (from the
+    second size of the scan on) the mass that already exceeded at size m_k - 1."""
+    n = float(a.size)
+    total, squares = accurate_sums(a)
+    spread = (n * squares - total**2) / (n**2 * (n - 1))
+    amax = a.max()
+    p = 0.0
+    for size in m:
+        expect = size / n * total
+        sd = math.sqrt(size * (n - size) * spread)
+        low = math.ceil(expect - b * sd) - 1
+        high = math.floor(expect + b * sd) + 1
+        row = _upper_tail(-(low + 0.5 - expect) / sd) + _upper_tail((high - 1 + 0.5 - expect) / sd)
+        if size > m[0]:
+            prev_expect = (size - 1) / n * total
+            prev_sd = math.sqrt((size - 1) * (n - size + 1) * spread)
+            prev_low = math.ceil(prev_expect - b * prev_sd) - 1
+            prev_high = math.floor(prev_expect + b * prev_sd) + 1
+            below = min(prev_low, low - amax) + 0.5 - prev_expect
+            above = max(prev_high, high) - 1 + 0.5 - prev_expect
+            row -= _upper_tail(-below / prev_sd) + _upper_tail(above / prev_sd)
+        p += row
+    return min(max(p, 0.0), 1.0)
 
 
 def _hl_single(b: float, a: np.ndarray, size: int, method: str) -> float:
@@ -186,4 +200,4 @@ def _hl_single(b: float, a: np.ndarray, size: int, method: str) -> float:
         dev = np.abs(np.arange(prob.size) - expect[0])
         # b * sqrt(var) gives back the observed |s - E| only up to rounding.
         return float(min(1.0, prob[dev >= observed * (1 - 1e-12)].sum()))
-    return float(min(1.0, 2 * norm.sf((observed - 0.5) / np.sqrt(var[0]))))
+    return float(min(1.0, 2 * _upper_tail((observed - 0.5) / np.sqrt(var[0]))))

@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from markersurv.stats.cox.ordering import float_order
 from markersurv.stats.maxstat.gaussian_limit import p_exact_gauss, p_lausen94
 from markersurv.stats.maxstat.hothorn_lausen import HLMethod, integer_scores, p_hothorn_lausen
 from markersurv.stats.maxstat.scan import (
@@ -85,7 +86,8 @@ class MaxStat:
 def _clean(time, event, x) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     t, e, v = flat_arrays(time, event, x)
     keep = np.isfinite(t) & np.isfinite(e) & np.isfinite(v)
-    t, e, v = t[keep], e[keep], v[keep]
+    if not keep.all():
+        t, e, v = t[keep], e[keep], v[keep]
     if not np.isin(e, (0.0, 1.0)).all():
         raise CutpointError("event must be coded 0/1")
     if (t < 0).any():
@@ -150,7 +152,7 @@ def maxstat_logrank(
     t, e, v = _clean(time, event, x)
     n = t.size
     scores = logrank_scores(t, e)
-    order = np.argsort(v, kind="stable")
+    order = float_order(v)
     x_sorted = v[order]
     m = candidate_splits(x_sorted, minprop, maxprop)
     stats = standardized_statistics(scores[order], m)

@@ -1,8 +1,17 @@
-"""The scan: log-rank scores and their standardized statistics over candidate cutpoints."""
+"""The scan: log-rank scores and their standardized statistics over candidate cutpoints.
+
+Both sorts (by time for the scores, by marker for the scan) are the compiled radix sort of
+``stats.cox.ordering``; the sums that R accumulates in long double (``sum``, ``cumsum``) are
+compensated sums here (Neumaier), at least as exact, so scores and statistics agree with R's
+to the last bits.
+"""
 
 from __future__ import annotations
 
+import numba
 import numpy as np
+
+from markersurv.stats.cox.ordering import float_order
 
 
 class CutpointError(ValueError):
@@ -35,20 +44,56 @@ def logrank_scores(time, event) -> np.ndarray:
     Hothorn T, Lausen B (2003). On the exact distribution of maximally selected rank
     statistics. Computational Statistics & Data Analysis 43:121-137.
     """
-    t = np.asarray(time, dtype=float)
-    e = np.asarray(event, dtype=float)
+    t = np.ascontiguousarray(time, dtype=float)
+    e = np.ascontiguousarray(event, dtype=float)
+    order = float_order(t)
+    scores = np.empty(t.size)
+    scores[order] = _sorted_logrank_scores(t[order], e[order])
+    return scores
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _add(total: float, carry: float, x: float) -> tuple[float, float]:
+    """One step of Neumaier's compensated sum: ``total + carry`` is the running sum."""
+    step = total + x
+    if abs(total) >= abs(x):
+        carry += (total - step) + x
+    else:
+        carry += (x - step) + total
+    return step, carry
+
+
+@numba.njit(cache=True, nogil=True)
+def _sorted_logrank_scores(t: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Scores of observations sorted by time: each tie group of times in turn adds its
+    ``e / (n - r + 1)`` (r the rank of the group's last time) to the running sum, and each of
+    its observations scores ``e`` minus the sum so far."""
     n = t.size
-    order = np.argsort(t, kind="stable")
-    rank_le = np.searchsorted(t[order], t, side="right")
-    fact = e / (n - rank_le + 1)
-    # R accumulates cumsum() in long double; doing the same keeps scores bitwise close to R's.
-    cum = np.cumsum(fact[order].astype(np.longdouble)).astype(float)
-    return e - cum[rank_le - 1]
+    scores = np.empty(n)
+    total, carry = 0.0, 0.0
+    first = 0
+    while first < n:
+        last = first
+        while last + 1 < n and t[last + 1] == t[first]:
+            last += 1
+        for k in range(first, last + 1):
+            total, carry = _add(total, carry, e[k] / (n - last))
+        cum = total + carry
+        for k in range(first, last + 1):
+            scores[k] = e[k] - cum
+        first = last + 1
+    return scores
 
 
-def r_sum(values: np.ndarray) -> float:
-    """Sequential long-double sum, as R's ``sum()``."""
-    return float(np.cumsum(values.astype(np.longdouble))[-1])
+@numba.njit(cache=True, nogil=True)
+def accurate_sums(values: np.ndarray) -> tuple[float, float]:
+    """The sum of ``values`` and of their squares, each compensated (as exact as R's
+    long-double ``sum()`` or more), one pass."""
+    total, carry, squares, squares_carry = 0.0, 0.0, 0.0, 0.0
+    for v in values:
+        total, carry = _add(total, carry, v)
+        squares, squares_carry = _add(squares, squares_carry, v * v)
+    return total + carry, squares + squares_carry
 
 
 def candidate_splits(x_sorted: np.ndarray, minprop: float, maxprop: float) -> np.ndarray:
@@ -78,13 +123,26 @@ def candidate_splits(x_sorted: np.ndarray, minprop: float, maxprop: float) -> np
 
 def standardized_statistics(y_sorted: np.ndarray, m: np.ndarray) -> np.ndarray:
     """|standardized linear statistic| of the first m sorted scores, R's operation order."""
-    n = y_sorted.size
-    ss = r_sum(y_sorted)
-    expect = m / n * ss
-    var = m * (n - m) / (float(n) ** 2 * (n - 1)) * (n * r_sum(y_sorted**2) - ss**2)
-    cum = np.cumsum(y_sorted.astype(np.longdouble)).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.abs((cum[m.astype(int) - 1] - expect) / np.sqrt(var))
+    y = np.ascontiguousarray(y_sorted, dtype=float)
+    return _standardized(y, np.ascontiguousarray(m, dtype=float), *accurate_sums(y))
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _standardized(y: np.ndarray, m: np.ndarray, ss: float, squares: float) -> np.ndarray:
+    n = float(y.size)
+    spread = n * squares - ss**2
+    out = np.empty(m.size)
+    total, carry = 0.0, 0.0
+    done = 0
+    for k in range(m.size):
+        size = int(m[k])
+        while done < size:
+            total, carry = _add(total, carry, y[done])
+            done += 1
+        expect = m[k] / n * ss
+        var = m[k] * (n - m[k]) / (n**2 * (n - 1)) * spread
+        out[k] = abs((total + carry - expect) / np.sqrt(var))
+    return out
 
 
 def flat_arrays(time, event, x) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
