@@ -163,6 +163,14 @@ def _upper_tail(z: float) -> float:
     return 0.5 * math.erfc(z / math.sqrt(2.0))
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _band(size: float, n: float, total: float, spread: float, b: float):
+    """Mean and SD of S at a low-group size, and the lattice sums just outside |z| <= b."""
+    expect = size / n * total
+    sd = math.sqrt(size * (n - size) * spread)
+    return expect, sd, np.ceil(expect - b * sd) - 1, np.floor(expect + b * sd) + 1
+
+
 @numba.njit(cache=True, nogil=True)
 def _hl_normal(b: float, a: np.ndarray, m: np.ndarray) -> float:
     """The exact bound's sum over the candidate sizes with each S_m replaced by a
@@ -173,21 +181,18 @@ def _hl_normal(b: float, a: np.ndarray, m: np.ndarray) -> float:
     spread = (n * squares - total**2) / (n**2 * (n - 1))
     amax = a.max()
     p = 0.0
-    for size in m:
-        expect = size / n * total
-        sd = math.sqrt(size * (n - size) * spread)
-        low = math.ceil(expect - b * sd) - 1
-        high = math.floor(expect + b * sd) + 1
-        row = _upper_tail(-(low + 0.5 - expect) / sd) + _upper_tail((high - 1 + 0.5 - expect) / sd)
-        if size > m[0]:
-            prev_expect = (size - 1) / n * total
-            prev_sd = math.sqrt((size - 1) * (n - size + 1) * spread)
-            prev_low = math.ceil(prev_expect - b * prev_sd) - 1
-            prev_high = math.floor(prev_expect + b * prev_sd) + 1
-            below = min(prev_low, low - amax) + 0.5 - prev_expect
-            above = max(prev_high, high) - 1 + 0.5 - prev_expect
-            row -= _upper_tail(-below / prev_sd) + _upper_tail(above / prev_sd)
-        p += row
+    band = _band(m[0] - 1, n, total, spread, b)
+    for k in range(m.size):
+        # Consecutive sizes (a marker without ties) reuse the band of the size before.
+        prev = band if k and m[k - 1] == m[k] - 1 else _band(m[k] - 1, n, total, spread, b)
+        band = _band(m[k], n, total, spread, b)
+        expect, sd, low, high = band
+        p += _upper_tail((expect - low - 0.5) / sd) + _upper_tail((high - 0.5 - expect) / sd)
+        if k:
+            prev_expect, prev_sd, prev_low, prev_high = prev
+            below = prev_expect - min(prev_low, low - amax) - 0.5
+            above = max(prev_high, high) - 0.5 - prev_expect
+            p -= _upper_tail(below / prev_sd) + _upper_tail(above / prev_sd)
     return min(max(p, 0.0), 1.0)
 
 
