@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.integrate import quad
 from scipy.stats import multivariate_normal, norm
 from sklearn.model_selection import KFold
 
@@ -21,8 +22,8 @@ from markersurv.stats.maxstat import (
     p_hothorn_lausen,
     p_lausen94,
 )
-from markersurv.stats.maxstat.hothorn_lausen import _subset_sum_probabilities
-from markersurv.stats.maxstat.scan import candidate_splits
+from markersurv.stats.maxstat.hothorn_lausen import _subset_sum_probabilities, _tail_difference
+from markersurv.stats.maxstat.scan import accurate_sums, candidate_splits
 from tests.r_bridge import run_r
 from tests.tcga_data import case_or_skip, pstat3_os, tcga_dir_or_none
 
@@ -190,6 +191,31 @@ def test_logrank_scores_hand_computed_with_ties():
     np.testing.assert_allclose(scores, [0.75, 0.25, -0.75, -0.75], rtol=0, atol=1e-15)
 
 
+def test_logrank_scores_follow_the_definition_with_exact_sums():
+    # Heavy ties in time (20 distinct values among 3000), scores by the definition with each
+    # cumulative hazard step summed exactly (math.fsum) in time order.
+    rng = np.random.default_rng(11)
+    time = rng.integers(1, 21, 3000).astype(float)
+    event = (rng.random(3000) < 0.6).astype(float)
+    n = time.size
+    at_or_before = np.array([np.sum(time <= t) for t in time])
+    fact = event / (n - at_or_before + 1)
+    cum = {t: math.fsum(fact[time <= t]) for t in np.unique(time)}
+    expected = event - np.array([cum[t] for t in time])
+    np.testing.assert_allclose(logrank_scores(time, event), expected, rtol=0, atol=2e-16)
+
+
+def test_accurate_sums_are_exact_sums_rounded_once():
+    # Cancelling terms that a plain running sum in double gets wrong by far more than 1 ulp.
+    rng = np.random.default_rng(3)
+    values = np.concatenate([rng.normal(size=5000) * 1e8, rng.normal(size=5000)])
+    values = np.concatenate([values, -values[:5000]])
+    rng.shuffle(values)
+    total, squares = accurate_sums(values)
+    assert total == pytest.approx(math.fsum(values), rel=0, abs=1e-12)
+    assert squares == pytest.approx(math.fsum(values * values), rel=1e-15)
+
+
 def test_statistic_hand_computed():
     # Scores 0.75, 0.25, -0.75, -0.75 in marker order; sum -0.5, sum of squares 1.75, so
     # Var = m (4 - m) / 48 * (4 * 1.75 - 0.25) and E = -0.125 m.
@@ -280,6 +306,19 @@ def test_hothorn_lausen_beyond_r_overflow_is_exact_and_finite():
         data["time"], data["event"], data["x"], pvalues=("HL",), hl_method="normal"
     )
     assert normal.p_hl == pytest.approx(result.p_hl, rel=0.35)
+
+
+def test_tail_differences_equal_the_normal_integral():
+    # Short intervals go by quadrature (to a relative 5e-13), long ones by two tails (to
+    # the rounding of tails near 1): both against scipy's adaptive integral of the density.
+    rng = np.random.default_rng(0)
+    for short in (True, False):
+        for _ in range(300):
+            z0 = rng.uniform(-9, 9)
+            reach = 0.05 / max(1.0, abs(z0))
+            h = rng.uniform(-1, 1) * (0.999 * reach if short else 2.0) + (0 if short else reach)
+            expected = quad(norm.pdf, z0, z0 + h, epsabs=0, epsrel=2e-14)[0]
+            assert _tail_difference(z0, z0 + h) == pytest.approx(expected, rel=5e-13, abs=3e-16)
 
 
 @pytest.mark.parametrize("n", [1000, 10000])
