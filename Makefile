@@ -56,6 +56,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	python benchmarks/bench_harmonize.py
 	python benchmarks/bench_cox.py
+	python benchmarks/bench_maxstat.py
 
 clean:
 	rm -rf results logs .snakemake
