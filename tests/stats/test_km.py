@@ -215,6 +215,8 @@ def test_groups_keep_categorical_order_and_sort_otherwise():
     "values",
     [
         np.array([7, 3, 7, 9, 3]),  # gaps in a small range: the counting path
+        np.array([2, 0, 1, 2]),  # codes 0..k-1 already
+        np.array([5, 3, 4, 3]),  # every value of a range: one shift
         np.array([-128, 127, -128, 0], dtype=np.int8),  # the whole int8 range
         np.array([0, 2**40, 5]),  # a wide range: sorted
         np.array([2.5, 1.0, 2.5]),
@@ -228,6 +230,14 @@ def test_levels_of_arrays_equal_those_of_pandas(values):
     assert levels == expected_levels
     np.testing.assert_array_equal(codes, expected_codes)
     assert codes.dtype == np.intp
+
+
+def test_codes_that_are_the_callers_array_cannot_change_it():
+    values = np.array([1, 0, 2, 1])
+    codes = ordered_levels(values)[1]
+    with pytest.raises(ValueError, match="read-only"):
+        codes[0] = 2
+    np.testing.assert_array_equal(values, [1, 0, 2, 1])
 
 
 def test_missing_numeric_levels_are_refused():

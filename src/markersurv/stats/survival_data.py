@@ -125,8 +125,16 @@ def _numeric_levels(values: np.ndarray, name: str) -> tuple[list, np.ndarray]:
         low, high = int(values.min()), int(values.max())
         if high - low <= values.size and -(2**62) < low and high < 2**62:
             # integer codes of a small range: a table of the present ones, no sort
-            shifted = values.astype(np.intp, copy=False) - low
+            shifted = values.astype(np.intp, copy=False)
+            if low:
+                shifted = shifted - low
             present = np.bincount(shifted, minlength=high - low + 1) > 0
+            if present.all():
+                # codes 0..k-1 already (or one shift away): no table lookup, no copy; a
+                # read-only view, as it may be the caller's own array
+                codes = shifted.view()
+                codes.setflags(write=False)
+                return list(range(low, high + 1)), codes
             codes = (np.cumsum(present) - 1)[shifted]
             return (np.flatnonzero(present) + low).tolist(), codes.astype(np.intp, copy=False)
     levels, codes = np.unique(values, return_inverse=True)

@@ -173,9 +173,9 @@ def _gather_rows(
 ) -> np.ndarray:
     """``z[:, order % n].T`` as a C-ordered (n, p) array (z is (p, n)), centred and scaled
     as ``centre`` (means, scale) says: no centred copy of the whole matrix is made."""
-    # A patient's covariates are read as one contiguous row when z is the transpose of an
-    # (n, p) C array, as the fit passes it; a (p, n) C array is transposed first.
-    rows = np.ascontiguousarray(np.asarray(z, dtype=float).T)
+    # Read in place whatever the layout: one contiguous row per patient from an (n, p) C
+    # array, one value per column from the columns of a data frame (an F-ordered array).
+    rows = np.asarray(z, dtype=float).T
     p = rows.shape[1]
     means, scale = (np.zeros(p), np.ones(p)) if centre is None else centre
     return _gather(rows, order, np.asarray(means, dtype=float), np.asarray(scale, dtype=float))
@@ -248,7 +248,8 @@ class RiskSets:
             order = np.ascontiguousarray(ascending[::-1], dtype=np.int64)
         codes = np.asarray(strata, dtype=np.int64)
         if codes.size and codes.min() != codes.max():
-            order = code_order(codes - codes.min(), order)
+            lowest = codes.min()
+            order = code_order(codes - lowest if lowest else codes, order)
         t, s = np.asarray(time, dtype=float)[order], codes[order]
         change = np.empty(t.size, dtype=np.bool_)
         change[0] = True
