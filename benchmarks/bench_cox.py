@@ -108,7 +108,8 @@ def python_worker(path: str, n: int, stratified: bool) -> dict:
     from markersurv.stats.cox.fit import fit_cox
 
     cols = np.fromfile(path, dtype="<f8").reshape(COLUMNS, n)
-    time_, event, x = cols[0], cols[1], np.ascontiguousarray(cols[2:6].T)
+    # the covariates as a data frame holds them (one array per column): no copy
+    time_, event, x = cols[0], cols[1], cols[2:6].T
     strata = cols[6].astype(np.int64) if stratified else None
 
     def solver():
