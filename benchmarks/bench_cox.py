@@ -185,6 +185,31 @@ def _row_text(row: dict) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+FLOORS = {"fit_cpu": 1.0, "conc_cpu": 0.25}  # ours / R's CPU time, by the minima
+RSS_FLOOR_MB, RSS_FLOOR_N = 400, 1_000_000
+
+
+def verdict(rows: list[dict]) -> str:
+    """Whether every row meets the floors of the Cox solver, with the range of the ratios."""
+    spans, met = [], True
+    for key, floor in FLOORS.items():
+        values = [
+            harness.min_median(row["ours"], key)[0] / harness.min_median(row["r"], key)[0]
+            for row in rows
+        ]
+        met &= max(values) <= floor
+        spans.append(f"{min(values):.2f}-{max(values):.2f}x (floor {floor}x)")
+    rss = [max(r["rss_mb"] for r in row["ours"]) for row in rows if row["n"] == RSS_FLOOR_N]
+    rss_text = "not measured at 10^6"
+    if rss:
+        met &= max(rss) < RSS_FLOOR_MB
+        rss_text = f"{min(rss):.0f}-{max(rss):.0f} MB (floor under {RSS_FLOOR_MB} MB)"
+    return (
+        f"Floors {'met' if met else 'NOT met'} in every row: fit {spans[0]}, fit + C "
+        f"{spans[1]} by the minima; peak RSS of fit + C at 10^6 {rss_text}."
+    )
+
+
 def markdown(rows: list[dict], rounds: int, load: tuple[float, float], command: str) -> str:
     today = datetime.date.today().isoformat()
     return "\n".join(
@@ -209,7 +234,8 @@ def markdown(rows: list[dict], rounds: int, load: tuple[float, float], command: 
             "kind, then each kind timed once around the call. CPU seconds (user + system), "
             "*minimum / median* over the rounds; ratios are ours / R's (minimum / median). "
             "Wall is the minimum of fit + C. Peak RSS of the whole process from the OS "
-            "(`wait4`), data and imports included. Agreement: largest coefficient "
+            "(`wait4`), data (the covariates held as a data frame holds them, one array "
+            "per column) and imports included. Agreement: largest coefficient "
             "difference in standard errors, largest relative SE difference, concordance "
             "difference.",
             "",
@@ -219,6 +245,8 @@ def markdown(rows: list[dict], rounds: int, load: tuple[float, float], command: 
             "C diff |",
             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
             *[_row_text(row) for row in rows],
+            "",
+            verdict(rows),
             "",
         ]
     )
