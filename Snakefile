@@ -11,6 +11,10 @@ if not workflow.overwrite_configfiles:
 report: "workflow/report/workflow.rst"
 
 
+# Rule priorities: the fits, the pooling and the summary's path to the narrative run before
+# the figure sets of the cancer types, which no other job waits for.
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/harmonize.smk"

@@ -54,6 +54,7 @@ rule plot_summary:
         f"{RESULTS}/logs/plot_summary/summary.log",
     benchmark:
         f"{RESULTS}/benchmarks/plot_summary/summary.tsv"
+    priority: 10
     conda:
         "../../envs/markersurv.yaml"
     params:

@@ -8,6 +8,7 @@ rule pool_results:
         f"{RESULTS}/logs/pool_results/pool.log",
     benchmark:
         f"{RESULTS}/benchmarks/pool_results/pool.tsv"
+    priority: 20
     conda:
         "../../envs/markersurv.yaml"
     params:

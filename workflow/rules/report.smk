@@ -11,6 +11,7 @@ rule describe_patients:
         association=f"{RESULTS}/report/association.tsv",
     log:
         f"{RESULTS}/logs/describe_patients/describe.log",
+    priority: 10
     conda:
         "../../envs/markersurv.yaml"
     params:
@@ -39,6 +40,7 @@ rule write_narrative:
         ),
     log:
         f"{RESULTS}/logs/write_narrative/narrative.log",
+    priority: 10
     conda:
         "../../envs/markersurv.yaml"
     params:

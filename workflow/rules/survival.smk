@@ -10,6 +10,7 @@ rule fit_cancer_type:
         f"{RESULTS}/logs/fit_cancer_type/{{cancer_type}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/fit_cancer_type/{{cancer_type}}.tsv"
+    priority: 20
     conda:
         "../../envs/markersurv.yaml"
     params:

@@ -24,6 +24,8 @@ def run_logged(log_path: str, step: Callable, *args) -> None:
         format="%(levelname)s %(name)s: %(message)s",
     )
     logging.captureWarnings(True)
+    # fontTools logs every glyph list of each PDF font subset at INFO: noise in a job's log.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     try:
         step(*args)
     except MarkersurvError as error:
