@@ -39,7 +39,12 @@ def test_given_values_win_and_the_input_is_not_changed():
 def test_settings_objects_read_the_filled_config():
     figures = FigureSettings.from_config(MINIMAL)
     assert figures.formats_for("km_median_x") == ("png", "svg", "pdf")
-    assert figures.formats_for("spline_x") == ("png", "svg")
+    assert figures.formats_for("spline_x") == ("png",)
+    vector = FigureSettings.from_config(
+        {**MINIMAL, "figures": {"formats": ["pdf"], "publication_kinds": ["spline"]}}
+    )
+    assert vector.formats_for("spline_x") == ("png", "pdf")
+    assert vector.formats_for("km_median_x") == ("png",)
     assert figures.suppress_below is None and figures.details_for("os")
     harmonize = HarmonizeSettings.from_config(MINIMAL)
     assert harmonize.markers == ("m1",) and harmonize.lod_policy == "half"

@@ -221,7 +221,7 @@ class FigureSettings:
     detail_endpoints: tuple[str, ...] | None
     dpi: int
     suppress_below: int | None
-    pdf_kinds: tuple[str, ...]
+    publication_kinds: tuple[str, ...]
 
     @classmethod
     def from_config(cls, config: dict) -> FigureSettings:
@@ -234,15 +234,15 @@ class FigureSettings:
             detail_endpoints=None if detail is None else tuple(detail),
             dpi=int(figures["dpi"]),
             suppress_below=filled["privacy"]["suppress_counts_below"],
-            pdf_kinds=tuple(figures["pdf_kinds"]),
+            publication_kinds=tuple(figures["publication_kinds"]),
         )
 
     def formats_for(self, kind: str) -> tuple[str, ...]:
-        """PNG (for the report) and SVG for every figure; PDF for publication panels."""
-        wanted = ("png", *[f for f in self.formats if f != "png"])
-        if not kind.startswith(self.pdf_kinds):
-            wanted = tuple(f for f in wanted if f != "pdf")
-        return wanted
+        """PNG (for the report) for every figure; the configured vector formats (SVG, PDF)
+        for publication panels only."""
+        if not kind.startswith(self.publication_kinds):
+            return ("png",)
+        return ("png", *[f for f in self.formats if f != "png"])
 
     def details_for(self, endpoint: str) -> bool:
         return self.detail_endpoints is None or endpoint in self.detail_endpoints
