@@ -111,12 +111,13 @@ def per_doubling(data: pd.DataFrame, marker: str, unit: str | None) -> pd.DataFr
     return pd.DataFrame({f"{marker}_log2": np.log2(value)}, index=data.index)
 
 
-def add_km(tables: Tables, keys: dict, km_tables: tuple[list, list, list]) -> None:
-    """km.tsv and risk_table.tsv rows; the curves (km_curve.tsv) of the pooled analysis."""
+def add_km(tables: Tables, keys: dict, km_tables: tuple[list, list, pd.DataFrame]) -> None:
+    """km.tsv and risk_table.tsv rows; the curves (km_curve.tsv) where they were drawn (the
+    pooled analysis)."""
     km, risk, curve = km_tables
     tables.add("km", keys, km)
     tables.add("risk_table", keys, risk)
-    if keys["cohort"] == ALL:
+    if len(curve):
         tables.add("km_curve", keys, curve)
 
 
@@ -129,10 +130,7 @@ def add_residuals(tables: Tables, keys: dict, zph: CoxZph, settings: AnalysisSet
         tables.add(
             "ph_residuals",
             term_keys,
-            [
-                {"time": t, "x": x, "residual": r}
-                for t, x, r in zip(zph.time, zph.x, residual, strict=True)
-            ],
+            pd.DataFrame({"time": zph.time, "x": zph.x, "residual": residual}),
         )
         smooth = residual_smooth(zph.x, residual)
         tables.add("ph_smooth", term_keys, smooth.to_dict("records"))
@@ -170,7 +168,11 @@ def analyse_marker(
         if groups.notna().sum() == 0:
             continue
         method_keys = {**keys, "cut_method": method}
-        add_km(tables, method_keys, km_rows(time, event, groups, order, settings, entry))
+        add_km(
+            tables,
+            method_keys,
+            km_rows(time, event, groups, order, settings, entry, curves=keys["cohort"] == ALL),
+        )
         cutpoint = (
             optimal.by_cohort.get(keys["cohort"], np.nan)
             if method == "optimal"
@@ -302,7 +304,11 @@ def analyse_joint(
     groups = joint_groups(data, first, second)
     order = joint_labels(first, second)
     method_keys = {**keys, "cut_method": "median"}
-    add_km(tables, method_keys, km_rows(time, event, groups, order, settings, entry))
+    add_km(
+        tables,
+        method_keys,
+        km_rows(time, event, groups, order, settings, entry, curves=keys["cohort"] == ALL),
+    )
     tables.add(
         "logrank",
         {**method_keys, "cutpoint": np.nan},

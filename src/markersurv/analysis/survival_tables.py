@@ -37,13 +37,15 @@ def km_rows(
     order: tuple[str, ...],
     settings: AnalysisSettings,
     entry: np.ndarray | None = None,
-) -> tuple[list[dict], list[dict], list[dict]]:
-    """One km.tsv row per group (plus ``all``), the risk-table rows of each group, and the
-    step rows of each group's curve (km_curve.tsv: what a Kaplan-Meier figure draws); with
-    ``entry``, on the risk sets of delayed entry."""
+    *,
+    curves: bool = True,
+) -> tuple[list[dict], list[dict], pd.DataFrame]:
+    """One km.tsv row per group (plus ``all``), the risk-table rows of each group, and (with
+    ``curves``) the step rows of each group's curve (km_curve.tsv: what a Kaplan-Meier
+    figure draws); with ``entry``, on the risk sets of delayed entry."""
     rows: list[dict] = []
     risk: list[dict] = []
-    curve: list[dict] = []
+    curve: list[pd.DataFrame] = []
     labels = groups.to_numpy(dtype=object)
     grouped = labels != None  # noqa: E711
     last = float(np.nanmax(time[grouped])) if grouped.any() else 0.0
@@ -83,10 +85,11 @@ def km_rows(
                     "cum_censored": record["cum_censored"],
                 }
             )
-        if label != "all":
+        if curves and label != "all":
             steps = km.table().drop(columns="std_err")
-            curve.extend({"group": label, **r} for r in steps.to_dict("records"))
-    return rows, risk, curve
+            steps.insert(0, "group", label)
+            curve.append(steps)
+    return rows, risk, pd.concat(curve, ignore_index=True) if curve else pd.DataFrame()
 
 
 def small_groups(groups: pd.Series, order, minimum: int) -> list[str]:
