@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from markersurv.stats.cox.ordering import float_order
 from markersurv.stats.light_distributions import normal_quantile
 from markersurv.stats.survival_data import (
     SurvivalDataError,
@@ -279,11 +280,15 @@ def kaplan_meier(
     t, e = survival_arrays(time, event)
     n = t.size
     sorted_entry = np.empty(0) if entry is None else np.sort(entry_before_exit(entry, t))
-    uniq, inverse = np.unique(t, return_inverse=True)
-    n_total = np.bincount(inverse, minlength=uniq.size)
-    n_event = np.bincount(inverse, weights=e, minlength=uniq.size).astype(np.int64)
+    # One (radix) sort gives the distinct times, their counts and the sorted times.
+    order = float_order(t)
+    sorted_time, sorted_event = t[order], e[order]
+    starts = np.flatnonzero(np.r_[True, sorted_time[1:] != sorted_time[:-1]])
+    uniq = sorted_time[starts]
+    n_total = np.diff(np.r_[starts, n])
+    n_event = np.add.reduceat(sorted_event.astype(np.int64), starts)
     n_censor = n_total - n_event
-    n_risk = at_risk_counts(np.sort(t), sorted_entry, uniq)
+    n_risk = at_risk_counts(sorted_time, sorted_entry, uniq)
     d = n_event.astype(float)
     r = n_risk.astype(float)
     surv = np.cumprod(1.0 - d / r)
@@ -307,8 +312,8 @@ def kaplan_meier(
         median=_first_time_below_half(surv, uniq),
         median_lower=_first_time_below_half(lower, uniq),
         median_upper=_first_time_below_half(upper, uniq),
-        sorted_time=np.sort(t),
-        sorted_event_time=np.sort(t[e]),
+        sorted_time=sorted_time,
+        sorted_event_time=sorted_time[sorted_event],
         sorted_entry=sorted_entry,
     )
 

@@ -202,7 +202,10 @@ def _score_pieces(t, e, x, eta, strata_codes, gtime, ties, entry=None):
 
     # Every death at a time gets the average of that time's sub-step means.
     block_mean = np.zeros((nb, p))
-    np.add.at(block_mean, death_block, mean)
+    # death_block is non-decreasing: each time's deaths are one run of rows
+    runs = np.flatnonzero(np.r_[True, death_block[1:] != death_block[:-1]])
+    if runs.size and death_rows.size:
+        block_mean[death_block[runs]] = np.add.reduceat(mean, runs, axis=0)
     block_mean /= np.maximum(ndead, 1.0)[:, None]
     schoenfeld = xs[death_rows] - block_mean[death_block]
 
