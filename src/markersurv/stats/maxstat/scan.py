@@ -3,7 +3,7 @@
 Both sorts (by time for the scores, by marker for the scan) are the compiled radix sort of
 ``stats.cox.ordering``; the sums that R accumulates in long double (``sum``, ``cumsum``) are
 compensated sums here (Neumaier), at least as exact, so scores and statistics agree with R's
-to the last bits.
+to rounding.
 """
 
 from __future__ import annotations
@@ -122,13 +122,14 @@ def candidate_splits(x_sorted: np.ndarray, minprop: float, maxprop: float) -> np
 
 
 def standardized_statistics(y_sorted: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """|standardized linear statistic| of the first m sorted scores, R's operation order."""
+    """|standardized linear statistic| of the first m sorted scores, by R's formulas."""
     y = np.ascontiguousarray(y_sorted, dtype=float)
     return _standardized(y, np.ascontiguousarray(m, dtype=float), *accurate_sums(y))
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def _standardized(y: np.ndarray, m: np.ndarray, ss: float, squares: float) -> np.ndarray:
+    """One pass over the sorted scores ``y``, the running sum read at each size in ``m``."""
     n = float(y.size)
     spread = n * squares - ss**2
     out = np.empty(m.size)
