@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2, rankdata
 
+from markersurv.stats.cox.ordering import code_order, float_order
 from markersurv.stats.km import (
     SurvivalDataError,
     entry_before_exit,
@@ -117,7 +118,7 @@ def _not_entered(entry, x, eta, strata_codes, block_time, block_stratum):
     """Per death block, the risk-set sums (of exp(eta), exp(eta) x, exp(eta) x x') of the
     block's stratum's patients who enter at or after its time: not yet at risk there."""
     p = x.shape[1]
-    order = np.lexsort((entry, strata_codes))
+    order = code_order(strata_codes, float_order(entry))
     ent, strat = entry[order], strata_codes[order]
     risk = np.exp(eta[order])
     rx = risk[:, None] * x[order]
@@ -147,7 +148,7 @@ def _score_pieces(t, e, x, eta, strata_codes, gtime, ties, entry=None):
     in its risk set.
     """
     n, p = x.shape
-    order = np.lexsort((t, strata_codes))
+    order = code_order(strata_codes, float_order(t))  # by stratum, then time
     ts, es, ss = t[order], e[order], strata_codes[order]
     xs, gs = x[order], gtime[order]
     risk = np.exp(eta[order])
