@@ -92,7 +92,10 @@ def _time_transform(
     if transform == "km":
         # One minus the pooled Kaplan-Meier just before each time (strata ignored, as in R).
         km = kaplan_meier(t, e, entry=entry)
-        before = np.searchsorted(km.time, t, side="left")
+        # looked up in time order (sorted queries run through km.time once), put back
+        order = float_order(t)
+        before = np.empty(t.size, dtype=np.intp)
+        before[order] = np.searchsorted(km.time, t[order], side="left")
         return 1.0 - np.concatenate([[1.0], km.surv])[before]
     raise ValueError(f"transform must be one of {TRANSFORMS}; found {transform!r}")
 
