@@ -35,10 +35,7 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ[_var] = "1"
 
-import argparse  # noqa: E402
-import datetime  # noqa: E402
 import json  # noqa: E402
-import platform  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -147,12 +144,7 @@ def measure(n: int, pattern: str, strata: int, rounds: int, folder: Path) -> dic
     stratified = "1" if strata > 1 else "0"
     ours_cmd = [sys.executable, __file__, "--worker", str(path), str(n), stratified]
     r_cmd = ["Rscript", "--vanilla", str(script), str(path), str(n), stratified]
-    ours, theirs = [], []
-    for k in range(rounds + 1):  # round 0 is the warm-up, discarded
-        a, b = harness.spawn_json(ours_cmd), harness.spawn_json(r_cmd)
-        if k:
-            ours.append(a)
-            theirs.append(b)
+    ours, theirs = harness.interleaved(ours_cmd, r_cmd, rounds)
     se = np.asarray(ours[-1]["se"])
     return {
         "n": n,
@@ -200,7 +192,7 @@ def verdict(rows: list[dict]) -> str:
         met &= max(values) <= floor
         spans.append(f"{min(values):.2f}-{max(values):.2f}x (floor {floor}x)")
     rss = [max(r["rss_mb"] for r in row["ours"]) for row in rows if row["n"] == RSS_FLOOR_N]
-    rss_text = "not measured at 10^6"
+    rss_text = "not measured"
     if rss:
         met &= max(rss) < RSS_FLOOR_MB
         rss_text = f"{min(rss):.0f}-{max(rss):.0f} MB (floor under {RSS_FLOOR_MB} MB)"
@@ -211,15 +203,11 @@ def verdict(rows: list[dict]) -> str:
 
 
 def markdown(rows: list[dict], rounds: int, load: tuple[float, float], command: str) -> str:
-    today = datetime.date.today().isoformat()
     return "\n".join(
         [
             "## Cox",
             "",
-            f"`{command}` on {today}; {platform.machine()}, Python "
-            f"{platform.python_version()}, numpy {np.__version__}; one thread for every "
-            f"library; {os.cpu_count()} cores, load average {load[0]:.1f} at the start and "
-            f"{load[1]:.1f} at the end.",
+            harness.machine_line(command, load),
             "",
             "Like with like, on the same SYNTHETIC data: *fit* is `fit_cox()` (timefix on, "
             "inside the timed call) against R's solver `coxph.fit(x, Surv(time, event), "
@@ -253,14 +241,7 @@ def markdown(rows: list[dict], rounds: int, load: tuple[float, float], command: 
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--no-readme", action="store_true", help="print only")
-    parser.add_argument(
-        "--worker", nargs=3, metavar=("PATH", "N", "STRATIFIED"), help=argparse.SUPPRESS
-    )
-    args = parser.parse_args(argv)
+    args = harness.arguments(__doc__.splitlines()[0], ("PATH", "N", "STRATIFIED"), argv)
     if args.worker:
         path, n, stratified = args.worker
         print(json.dumps(python_worker(path, int(n), stratified == "1")))
@@ -272,16 +253,10 @@ def main(argv=None) -> None:
             for pattern in PATTERNS:
                 for strata in STRATA:
                     rows.append(measure(n, pattern, strata, args.rounds, Path(tmp)))
-                    print(_row_text(rows[-1]), file=sys.stderr, flush=True)
-    command = "python benchmarks/bench_cox.py"
-    if args.sizes != [100_000, 1_000_000]:
-        command += " --sizes " + " ".join(map(str, args.sizes))
-    if args.rounds != 5:
-        command += f" --rounds {args.rounds}"
+                    harness.progress(_row_text(rows[-1]))
+    command = harness.command_line("bench_cox.py", args)
     text = markdown(rows, args.rounds, (load, os.getloadavg()[0]), command)
-    print(text)
-    if not args.no_readme:
-        harness.write_section("Cox", text)
+    harness.publish("Cox", text, args)
 
 
 if __name__ == "__main__":

@@ -36,10 +36,7 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ[_var] = "1"
 
-import argparse  # noqa: E402
-import datetime  # noqa: E402
 import json  # noqa: E402
-import platform  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -123,12 +120,7 @@ def measure(n: int, marker: str, rounds: int, folder: Path) -> dict:
     script.write_text(R_SCRIPT)
     ours_cmd = [sys.executable, __file__, "--worker", str(path), str(n)]
     r_cmd = ["Rscript", "--vanilla", str(script), str(path), str(n)]
-    ours, theirs = [], []
-    for k in range(rounds + 1):  # round 0 is the warm-up, discarded
-        a, b = harness.spawn_json(ours_cmd), harness.spawn_json(r_cmd)
-        if k:
-            ours.append(a)
-            theirs.append(b)
+    ours, theirs = harness.interleaved(ours_cmd, r_cmd, rounds)
     a, b = ours[-1], theirs[-1]
     return {
         "n": n,
@@ -187,15 +179,11 @@ def verdict(rows: list[dict]) -> str:
 
 
 def markdown(rows: list[dict], rounds: int, load: tuple[float, float], command: str) -> str:
-    today = datetime.date.today().isoformat()
     return "\n".join(
         [
             f"## {SECTION}",
             "",
-            f"`{command}` on {today}; {platform.machine()}, Python "
-            f"{platform.python_version()}, numpy {np.__version__}; one thread for every "
-            f"library; {os.cpu_count()} cores, load average {load[0]:.1f} at the start and "
-            f"{load[1]:.1f} at the end.",
+            harness.machine_line(command, load),
             "",
             "Like with like, on the same SYNTHETIC data: R's `maxstat.test(Surv(time, event) "
             '~ x, smethod = "LogRank", pmethod = "Lau94")` against `maxstat_logrank()` with '
@@ -225,12 +213,7 @@ def markdown(rows: list[dict], rounds: int, load: tuple[float, float], command: 
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--no-readme", action="store_true", help="print only")
-    parser.add_argument("--worker", nargs=2, metavar=("PATH", "N"), help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = harness.arguments(__doc__.splitlines()[0], ("PATH", "N"), argv)
     if args.worker:
         path, n = args.worker
         print(json.dumps(python_worker(path, int(n))))
@@ -241,16 +224,10 @@ def main(argv=None) -> None:
         for n in args.sizes:
             for marker in MARKERS:
                 rows.append(measure(n, marker, args.rounds, Path(tmp)))
-                print(_row_text(rows[-1]), file=sys.stderr, flush=True)
-    command = "python benchmarks/bench_maxstat.py"
-    if args.sizes != [100_000, 1_000_000]:
-        command += " --sizes " + " ".join(map(str, args.sizes))
-    if args.rounds != 5:
-        command += f" --rounds {args.rounds}"
+                harness.progress(_row_text(rows[-1]))
+    command = harness.command_line("bench_maxstat.py", args)
     text = markdown(rows, args.rounds, (load, os.getloadavg()[0]), command)
-    print(text)
-    if not args.no_readme:
-        harness.write_section(SECTION, text)
+    harness.publish(SECTION, text, args)
 
 
 if __name__ == "__main__":
