@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from markersurv.stats.cox.ordering import code_order, float_order
 from markersurv.stats.km import SurvivalDataError, ordered_levels, survival_arrays
+from markersurv.stats.ordering import code_order, float_order
 from markersurv.stats.timefix import merge_close_times
 
 

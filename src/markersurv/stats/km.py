@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from markersurv.stats.cox.ordering import float_order
 from markersurv.stats.light_distributions import normal_quantile
+from markersurv.stats.ordering import float_order
 from markersurv.stats.survival_data import (
     SurvivalDataError,
     entry_before_exit,

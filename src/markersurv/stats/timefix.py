@@ -5,7 +5,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from markersurv.stats.cox.ordering import float_order
+from markersurv.stats.ordering import float_order
 
 #: R's default tolerance for ``aeqSurv``: ``sqrt(.Machine$double.eps)``.
 TIMEFIX_TOLERANCE = float(np.sqrt(np.finfo(float).eps))

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2, rankdata
 
-from markersurv.stats.cox.ordering import code_order, float_order
 from markersurv.stats.km import (
     SurvivalDataError,
     entry_before_exit,
@@ -27,6 +26,7 @@ from markersurv.stats.km import (
     ordered_levels,
     survival_arrays,
 )
+from markersurv.stats.ordering import code_order, float_order
 
 Transform = Literal["km", "identity", "rank", "log"]
 TRANSFORMS: tuple[str, ...] = ("km", "identity", "rank", "log")

@@ -19,7 +19,7 @@ from typing import Literal
 import numba
 import numpy as np
 
-from markersurv.stats.cox.ordering import code_order, float_order
+from markersurv.stats.ordering import code_order, float_order
 
 Ties = Literal["efron", "breslow"]
 

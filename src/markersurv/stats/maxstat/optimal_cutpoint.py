@@ -13,7 +13,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from markersurv.stats.cox.ordering import float_order
 from markersurv.stats.maxstat.gaussian_limit import p_exact_gauss, p_lausen94
 from markersurv.stats.maxstat.hothorn_lausen import HLMethod, integer_scores, p_hothorn_lausen
 from markersurv.stats.maxstat.scan import (
@@ -23,6 +22,7 @@ from markersurv.stats.maxstat.scan import (
     logrank_scores,
     standardized_statistics,
 )
+from markersurv.stats.ordering import float_order
 
 PValueMethod = Literal["Lau94", "HL", "exactGauss"]
 P_VALUE_METHODS: tuple[str, ...] = ("Lau94", "HL", "exactGauss")

@@ -1,7 +1,7 @@
 """The scan: log-rank scores and their standardized statistics over candidate cutpoints.
 
 Both sorts (by time for the scores, by marker for the scan) are the compiled radix sort of
-``stats.cox.ordering``; the sums that R accumulates in long double (``sum``, ``cumsum``) are
+``stats.ordering``; the sums that R accumulates in long double (``sum``, ``cumsum``) are
 compensated sums here (Neumaier), at least as exact, so scores and statistics agree with R's
 to rounding.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from markersurv.stats.cox.ordering import float_order
+from markersurv.stats.ordering import float_order
 
 
 class CutpointError(ValueError):

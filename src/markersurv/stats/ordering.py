@@ -1,10 +1,10 @@
 """Stable orderings of float and integer keys by least-significant-digit radix sort, compiled.
 
-A risk set, a timefix chain, a concordance pass and a cutpoint scan all start by sorting
-times or scores. numpy's argsort of 10^6 doubles costs about as much as R's whole C Cox solver
-(R's ``order`` uses a radix sort); a radix sort on the doubles' bit patterns is linear in n,
-and is stable, so orderings by several keys are built by sorting by the least important key
-first.
+A risk set, a timefix chain, a concordance pass, a Kaplan-Meier curve, a PH test and a
+cutpoint scan all start by sorting times or scores. numpy's argsort of 10^6 doubles costs
+about as much as R's whole C Cox solver (R's ``order`` uses a radix sort); a radix sort on
+the doubles' bit patterns is linear in n, and is stable, so orderings by several keys are
+built by sorting by the least important key first.
 
 References
 ----------
